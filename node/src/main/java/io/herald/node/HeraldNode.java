@@ -1,0 +1,133 @@
+package io.herald.node;
+
+import com.typesafe.config.Config;
+import io.herald.node.channel.ChannelRoutes;
+import io.herald.node.channel.ConnectionActor;
+import io.herald.node.cluster.ClusterFormation;
+import io.herald.node.config.HeraldConfig;
+import io.herald.node.config.HeraldSettings;
+import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.CloseCodes;
+import io.herald.node.transport.SocketEdge;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Herald node: the actor system (a cluster member), the topic shards, this node's fan-out and the
+ * public socket edge. {@link #main} starts one from {@code application.conf} / environment;
+ * {@link #start} embeds one (tests do).
+ */
+public final class HeraldNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HeraldNode.class);
+
+  private final ActorSystem system;
+  private final SocketEdge edge;
+  private final HeraldSettings settings;
+
+  private HeraldNode(ActorSystem system, SocketEdge edge, HeraldSettings settings) {
+    this.system = system;
+    this.edge = edge;
+    this.settings = settings;
+  }
+
+  public static void main(String[] args) {
+    try {
+      Config config = HeraldConfig.load();
+      HeraldNode node = start(config, List.of());
+      // A JVM shutdown (SIGTERM) runs CoordinatedShutdown, which closes the edge (see start).
+      node.system.registerOnTermination(() -> log.info("stopped"));
+    } catch (Exception e) {
+      LoggerFactory.getLogger(HeraldNode.class).error("Herald failed to start", e);
+      System.exit(1);
+    }
+  }
+
+  /**
+   * Starts a node: joins the cluster, waits to be Up, starts sharding and binds the public port.
+   *
+   * @param config a complete configuration, as {@link HeraldConfig#load} gives
+   * @param extraRoutes channel handlers that take precedence over {@code herald.channels}
+   */
+  public static HeraldNode start(Config config, List<ChannelRoutes.Route> extraRoutes) throws Exception {
+    Config resolved = config.resolve();
+    HeraldSettings settings = HeraldSettings.from(resolved);
+    ChannelRoutes routes = ChannelRoutes.fromConfig(resolved.getConfig("herald")).after(extraRoutes);
+    ActorSystem system = ActorSystem.create("herald", resolved);
+    try {
+      ClusterFormation.joinAndAwaitUp(system, settings.cluster());
+      ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
+      TopicEntity.initSharding(sharding, settings.topic().idlePassivation());
+      ActorRef<NodeFanout.Command> fanout =
+          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout()), "node-fanout");
+      ConnectionActor.Dependencies deps =
+          new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket());
+      SocketEdge edge = SocketEdge.bind(settings, system, deps);
+      HeraldNode node = new HeraldNode(system, edge, settings);
+      node.registerShutdown();
+      return node;
+    } catch (Exception | Error e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  private void registerShutdown() {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    Duration closeTimeout = settings.socket().slowConsumerCloseTimeout();
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceUnbind(),
+        "herald-unbind",
+        () -> {
+          edge.unbind();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(),
+        "herald-close-sockets",
+        () -> {
+          edge.closeAll(CloseCodes.SERVICE_RESTART, "server shutting down", closeTimeout);
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseActorSystemTerminate(),
+        "herald-stop-edge",
+        () -> {
+          edge.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  /** The bound public port (useful when configured as 0). */
+  public int port() {
+    return edge.port();
+  }
+
+  public int openSockets() {
+    return edge.openSockets();
+  }
+
+  public ActorSystem system() {
+    return system;
+  }
+
+  /** Leaves the cluster and stops, as on SIGTERM. */
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system)
+        .runAll(CoordinatedShutdown.unknownReason())
+        .toCompletableFuture()
+        .orTimeout(60, TimeUnit.SECONDS)
+        .join();
+  }
+}

@@ -1,0 +1,81 @@
+package io.herald.node.channel;
+
+import com.typesafe.config.Config;
+import io.herald.protocol.TopicPattern;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Topic patterns and their handlers, first match wins (as Phoenix's {@code channel/3} declarations). */
+public final class ChannelRoutes {
+
+  /** One declared pattern and the handler that serves it. */
+  public record Route(TopicPattern pattern, ChannelHandler handler) {}
+
+  private final List<Route> routes;
+
+  private ChannelRoutes(List<Route> routes) {
+    this.routes = List.copyOf(routes);
+  }
+
+  public static ChannelRoutes of(List<Route> routes) {
+    return new ChannelRoutes(routes);
+  }
+
+  /**
+   * Reads {@code herald.channels}: a list of {@code {pattern, handler}} where handler is
+   * {@code "broadcast"} (the built-in) or the class name of a {@link ChannelHandler} with a public
+   * no-argument constructor.
+   */
+  public static ChannelRoutes fromConfig(Config herald) {
+    List<Route> routes = new ArrayList<>();
+    for (Config entry : herald.getConfigList("channels")) {
+      String pattern = entry.getString("pattern");
+      String handler = entry.getString("handler");
+      routes.add(new Route(TopicPattern.parse(pattern), instantiate(handler)));
+    }
+    return new ChannelRoutes(routes);
+  }
+
+  /** These routes, then {@code more} (which therefore match only where these do not). */
+  public ChannelRoutes with(List<Route> more) {
+    List<Route> all = new ArrayList<>(routes);
+    all.addAll(more);
+    return new ChannelRoutes(all);
+  }
+
+  /** These routes after {@code first} (which therefore take precedence). */
+  public ChannelRoutes after(List<Route> first) {
+    List<Route> all = new ArrayList<>(first);
+    all.addAll(routes);
+    return new ChannelRoutes(all);
+  }
+
+  public Optional<ChannelHandler> handlerFor(String topic) {
+    for (Route route : routes) {
+      if (route.pattern().matches(topic)) {
+        return Optional.of(route.handler());
+      }
+    }
+    return Optional.empty();
+  }
+
+  public List<Route> routes() {
+    return routes;
+  }
+
+  private static ChannelHandler instantiate(String handler) {
+    if ("broadcast".equals(handler)) {
+      return new BroadcastHandler();
+    }
+    try {
+      Class<?> type = Class.forName(handler);
+      return (ChannelHandler) type.getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException(
+          "herald.channels: handler '" + handler + "' is neither \"broadcast\" nor a ChannelHandler class"
+              + " with a public no-argument constructor",
+          e);
+    }
+  }
+}

@@ -1,0 +1,378 @@
+package io.herald.node.channel;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.herald.node.config.HeraldSettings;
+import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.Subscriber;
+import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.Outbound;
+import io.herald.protocol.EncodedFrame;
+import io.herald.protocol.Message;
+import io.herald.protocol.Payload;
+import io.herald.protocol.ProtocolException;
+import io.herald.protocol.Reply;
+import io.herald.protocol.Serializer;
+import io.netty.channel.Channel;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection (Phoenix's socket process): its joined channels by topic and join_ref,
+ * heartbeat replies, and the calls into each channel's {@link ChannelHandler}.
+ *
+ * <p>State: the channels of this socket, each joining (waiting for the topic's owner to acknowledge
+ * this node) or joined. The actor stops when the socket closes, after removing its subscriptions.
+ * Broadcasts do not pass through here: {@link NodeFanout} writes them straight to the socket, except
+ * events the handler intercepts.
+ */
+public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionActor.class);
+
+  static final String PHOENIX_TOPIC = "phoenix";
+  static final String HEARTBEAT = "heartbeat";
+  static final String JOIN = "phx_join";
+  static final String LEAVE = "phx_leave";
+  static final String CLOSE = "phx_close";
+  static final String ERROR = "phx_error";
+
+  /** Messages of a connection. */
+  public sealed interface Command {}
+
+  /** A decoded client frame, from the socket edge. */
+  public record Inbound(Message message) implements Command {}
+
+  /** The socket closed, from the socket edge. */
+  public record Disconnected() implements Command {}
+
+  /** {@link NodeFanout} confirms the subscription behind the join {@code joinRef}. */
+  public record Subscribed(String topic, String joinRef, long epoch) implements Command {}
+
+  /** A broadcast of an event the topic's handler intercepts. */
+  public record Intercepted(String topic, String event, Payload payload) implements Command {}
+
+  private record JoinTimedOut(String topic, String joinRef) implements Command {}
+
+  /** What every connection of a node shares. */
+  public record Dependencies(
+      ChannelRoutes routes,
+      ActorRef<NodeFanout.Command> fanout,
+      ClusterSharding sharding,
+      HeraldSettings.Socket settings) {}
+
+  public static Behavior<Command> create(
+      Channel channel, Serializer serializer, Map<String, String> connectParams, Dependencies deps) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new ConnectionActor(ctx, timers, channel, serializer, connectParams, deps)));
+  }
+
+  private enum State {
+    JOINING,
+    JOINED
+  }
+
+  /** One joined (or joining) channel of this socket. */
+  private final class JoinedChannel implements ChannelContext {
+    final String topic;
+    final String joinRef;
+    final String joinPushRef;
+    final ChannelHandler handler;
+    final Payload joinReply;
+    State state = State.JOINING;
+    EntityRef<TopicEntity.Command> owner;
+
+    JoinedChannel(String topic, String joinRef, String joinPushRef, ChannelHandler handler, Payload joinReply) {
+      this.topic = topic;
+      this.joinRef = joinRef;
+      this.joinPushRef = joinPushRef;
+      this.handler = handler;
+      this.joinReply = joinReply;
+    }
+
+    @Override
+    public String topic() {
+      return topic;
+    }
+
+    @Override
+    public Map<String, String> connectParams() {
+      return connectParams;
+    }
+
+    @Override
+    public void broadcast(String event, Payload payload) {
+      if (owner == null) {
+        owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
+      }
+      owner.tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary));
+    }
+
+    @Override
+    public void push(String event, Payload payload) {
+      send(() -> serializer.encodePush(joinRef, topic, event, payload));
+    }
+  }
+
+  /** A minimal context for handler calls before a channel exists (the join itself). */
+  private final class JoinContext implements ChannelContext {
+    private final String topic;
+
+    JoinContext(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public String topic() {
+      return topic;
+    }
+
+    @Override
+    public Map<String, String> connectParams() {
+      return connectParams;
+    }
+
+    @Override
+    public void broadcast(String event, Payload payload) {
+      deps.sharding()
+          .entityRefFor(TopicEntity.KEY, topic)
+          .tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary));
+    }
+
+    @Override
+    public void push(String event, Payload payload) {
+      // Phoenix does not allow pushing before the join is answered; neither do we.
+      throw new IllegalStateException("push before the join was answered on " + topic);
+    }
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Channel channel;
+  private final Serializer serializer;
+  private final Map<String, String> connectParams;
+  private final Dependencies deps;
+  private final Subscriber subscriber;
+  private final Map<String, JoinedChannel> channels = new HashMap<>();
+
+  private ConnectionActor(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      Channel channel,
+      Serializer serializer,
+      Map<String, String> connectParams,
+      Dependencies deps) {
+    super(ctx);
+    this.timers = timers;
+    this.channel = channel;
+    this.serializer = serializer;
+    this.connectParams = connectParams;
+    this.deps = deps;
+    this.subscriber = new Subscriber(ctx.getSelf(), channel, serializer, java.util.Set.of());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(Subscribed.class, this::onSubscribed)
+        .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
+        .onMessage(Intercepted.class, this::onIntercepted)
+        .onMessage(Disconnected.class, d -> onDisconnected())
+        .build();
+  }
+
+  private Behavior<Command> onInbound(Inbound inbound) {
+    Message m = inbound.message();
+    String event = m.event();
+    if (JOIN.equals(event)) {
+      onJoin(m);
+    } else if (HEARTBEAT.equals(event) && PHOENIX_TOPIC.equals(m.topic())) {
+      reply(m, null, "ok", Payload.EMPTY_OBJECT);
+    } else if (LEAVE.equals(event)) {
+      onLeave(m);
+    } else {
+      onEvent(m);
+    }
+    return this;
+  }
+
+  private void onJoin(Message m) {
+    String topic = m.topic();
+    // phoenix.js uses the join push's ref as the channel's join_ref.
+    String joinRef = m.joinRef() != null ? m.joinRef() : m.ref();
+    JoinedChannel existing = channels.remove(topic);
+    if (existing != null) {
+      log.debug("duplicate join of {}: closing join_ref {} for join_ref {}", topic, existing.joinRef, joinRef);
+      close(existing);
+      sendLifecycle(existing.joinRef, topic, CLOSE, Payload.EMPTY_OBJECT);
+    }
+    if (channels.size() >= deps.settings().maxChannels()) {
+      reply(m, m.joinRef(), "error", reason("too many channels joined"));
+      return;
+    }
+    ChannelHandler handler = deps.routes().handlerFor(topic).orElse(null);
+    if (handler == null) {
+      log.warn("refused join of unmatched topic {}", topic);
+      reply(m, null, "error", reason("unmatched topic"));
+      return;
+    }
+    ChannelHandler.JoinResult result;
+    try {
+      result = handler.join(topic, m.payload(), new JoinContext(topic));
+    } catch (RuntimeException e) {
+      log.error("join of {} crashed in {}", topic, handler.getClass().getName(), e);
+      reply(m, joinRef, "error", reason("join crashed"));
+      return;
+    }
+    if (result instanceof ChannelHandler.JoinResult.Error error) {
+      reply(m, joinRef, "error", error.reply());
+      return;
+    }
+    Payload okReply = ((ChannelHandler.JoinResult.Ok) result).reply();
+    JoinedChannel joined = new JoinedChannel(topic, joinRef, m.ref(), handler, okReply);
+    channels.put(topic, joined);
+    Subscriber sub =
+        handler.intercepts().isEmpty()
+            ? subscriber
+            : new Subscriber(getContext().getSelf(), channel, serializer, handler.intercepts());
+    deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, sub));
+    timers.startSingleTimer(topic, new JoinTimedOut(topic, joinRef), deps.settings().joinTimeout());
+  }
+
+  private Behavior<Command> onSubscribed(Subscribed subscribed) {
+    JoinedChannel ch = channels.get(subscribed.topic());
+    if (ch == null || !ch.joinRef.equals(subscribed.joinRef()) || ch.state != State.JOINING) {
+      return this; // a join that was replaced, left or timed out meanwhile
+    }
+    timers.cancel(ch.topic);
+    ch.state = State.JOINED;
+    send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
+    return this;
+  }
+
+  private Behavior<Command> onJoinTimedOut(JoinTimedOut timeout) {
+    JoinedChannel ch = channels.get(timeout.topic());
+    if (ch != null && ch.joinRef.equals(timeout.joinRef()) && ch.state == State.JOINING) {
+      log.warn("join of {} timed out waiting for the topic's owner", ch.topic);
+      channels.remove(ch.topic);
+      close(ch);
+      send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", reason("join timed out"))));
+    }
+    return this;
+  }
+
+  private void onLeave(Message m) {
+    JoinedChannel ch = channels.get(m.topic());
+    if (ch != null && m.joinRef() != null && !m.joinRef().equals(ch.joinRef)) {
+      log.debug("dropping phx_leave with stale join_ref {} on {}", m.joinRef(), m.topic());
+      return;
+    }
+    reply(m, m.joinRef(), "ok", Payload.EMPTY_OBJECT);
+    if (ch != null) {
+      channels.remove(ch.topic);
+      close(ch);
+      sendLifecycle(ch.joinRef, ch.topic, CLOSE, Payload.EMPTY_OBJECT);
+    }
+  }
+
+  private void onEvent(Message m) {
+    JoinedChannel ch = channels.get(m.topic());
+    if (ch == null) {
+      log.debug("event {} for unjoined topic {}", m.event(), m.topic());
+      reply(m, m.joinRef(), "error", reason("unmatched topic"));
+      return;
+    }
+    if (m.joinRef() != null && !m.joinRef().equals(ch.joinRef)) {
+      log.debug("dropping {} with stale join_ref {} on {}", m.event(), m.joinRef(), m.topic());
+      return;
+    }
+    ChannelHandler.InResult result;
+    try {
+      result = ch.handler.handleIn(m.event(), m.payload(), ch);
+    } catch (RuntimeException e) {
+      crash(ch, e);
+      return;
+    }
+    if (result instanceof ChannelHandler.InResult.Reply r) {
+      reply(m, ch.joinRef, r.status(), r.response());
+    }
+  }
+
+  private Behavior<Command> onIntercepted(Intercepted intercepted) {
+    JoinedChannel ch = channels.get(intercepted.topic());
+    if (ch == null || ch.state != State.JOINED) {
+      return this;
+    }
+    try {
+      ChannelHandler.OutResult out = ch.handler.handleOut(intercepted.event(), intercepted.payload(), ch);
+      if (out instanceof ChannelHandler.OutResult.Push push) {
+        ch.push(intercepted.event(), push.payload());
+      }
+    } catch (RuntimeException e) {
+      crash(ch, e);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDisconnected() {
+    for (JoinedChannel ch : channels.values()) {
+      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, getContext().getSelf()));
+    }
+    channels.clear();
+    return Behaviors.stopped();
+  }
+
+  /** A handler threw: the channel dies with phx_error, as a crashed Phoenix channel; phoenix.js rejoins. */
+  private void crash(JoinedChannel ch, RuntimeException e) {
+    log.error("channel {} crashed in {}", ch.topic, ch.handler.getClass().getName(), e);
+    channels.remove(ch.topic);
+    close(ch);
+    sendLifecycle(ch.joinRef, ch.topic, ERROR, Payload.json("{\"reason\":\"channel_crash\"}"));
+  }
+
+  private void close(JoinedChannel ch) {
+    timers.cancel(ch.topic);
+    deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, getContext().getSelf()));
+  }
+
+  private void reply(Message m, String joinRef, String status, Payload response) {
+    send(() -> serializer.encodeReply(new Reply(joinRef, m.ref(), m.topic(), status, response)));
+  }
+
+  /** phx_close and phx_error carry the join_ref as their ref: {@code [join_ref, join_ref, topic, event, payload]}. */
+  private void sendLifecycle(String joinRef, String topic, String event, Payload payload) {
+    send(() -> serializer.encodeClientMessage(new Message(joinRef, joinRef, topic, event, payload)));
+  }
+
+  private void send(java.util.function.Supplier<EncodedFrame> encode) {
+    EncodedFrame frame;
+    try {
+      frame = encode.get();
+    } catch (ProtocolException e) {
+      // For example a binary reply whose topic is over 255 bytes: tell the client instead of failing.
+      log.warn("cannot encode a frame for {}: {}", channel.remoteAddress(), e.reason());
+      return;
+    }
+    Outbound.send(channel, frame);
+  }
+
+  /** The error response Herald uses everywhere: {@code {"reason": "..."}}. */
+  public static Payload reason(String reason) {
+    return Payload.json("{\"reason\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(reason)) + "\"}");
+  }
+
+  @Override
+  public String toString() {
+    return "ConnectionActor[" + Objects.toString(channel.remoteAddress()) + "]";
+  }
+}

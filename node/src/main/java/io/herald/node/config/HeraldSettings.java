@@ -1,0 +1,71 @@
+package io.herald.node.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
+public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster) {
+
+  /** The public socket edge (Netty). */
+  public record Http(
+      String host,
+      int port,
+      String socketPath,
+      int maxFrameSize,
+      int eventLoopThreads,
+      boolean nativeTransport,
+      int maxHandshakeRequestSize) {}
+
+  /** Per-socket limits and timers. */
+  public record Socket(
+      Duration idleTimeout,
+      int maxChannels,
+      int outboundHighWaterMark,
+      int outboundLowWaterMark,
+      Duration slowConsumerCloseTimeout,
+      Duration joinTimeout,
+      Duration malformedLogInterval) {}
+
+  /** Topic entities. */
+  public record Topic(Duration idlePassivation, int numberOfShards) {}
+
+  /** Cluster formation. */
+  public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
+
+  public static HeraldSettings from(Config config) {
+    Config h = config.getConfig("herald");
+    return new HeraldSettings(
+        new Http(
+            h.getString("http.host"),
+            h.getInt("http.port"),
+            h.getString("http.socket-path"),
+            bytes(h, "http.max-frame-size"),
+            h.getInt("http.event-loop-threads"),
+            h.getBoolean("http.native-transport"),
+            bytes(h, "http.max-handshake-request-size")),
+        new Socket(
+            h.getDuration("socket.idle-timeout"),
+            h.getInt("socket.max-channels"),
+            bytes(h, "socket.outbound-high-water-mark"),
+            bytes(h, "socket.outbound-low-water-mark"),
+            h.getDuration("socket.slow-consumer-close-timeout"),
+            h.getDuration("socket.join-timeout"),
+            h.getDuration("socket.malformed-log-interval")),
+        new Topic(
+            h.getDuration("topic.idle-passivation"),
+            config.getInt("pekko.cluster.sharding.number-of-shards")),
+        new Cluster(
+            h.getString("cluster.host"),
+            h.getInt("cluster.port"),
+            h.getString("cluster.seed-nodes"),
+            h.getDuration("cluster.formation-timeout")));
+  }
+
+  private static int bytes(Config c, String path) {
+    long value = c.getBytes(path);
+    if (value <= 0 || value > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("herald." + path + " must be between 1 byte and 2 GiB, was " + value);
+    }
+    return (int) value;
+  }
+}

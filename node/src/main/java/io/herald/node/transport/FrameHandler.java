@@ -1,0 +1,134 @@
+package io.herald.node.transport;
+
+import io.herald.node.channel.ConnectionActor;
+import io.herald.protocol.Message;
+import io.herald.protocol.ProtocolException;
+import io.herald.protocol.Reply;
+import io.herald.protocol.Serializer;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bytes in, messages out: decodes each WebSocket message once, on the event loop, and hands it to the
+ * socket's {@link ConnectionActor}. A frame that cannot be decoded never reaches the actor: when it
+ * named a topic and ref it is answered with an error reply, otherwise the socket is closed with 1007.
+ * Either way only this socket is affected.
+ */
+final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+  private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
+  /** A close reason must fit a control frame: 125 bytes minus the 2-byte code. */
+  private static final int MAX_CLOSE_REASON_BYTES = 123;
+
+  private final WebSocketServerHandshaker handshaker;
+  private final Serializer serializer;
+  private final ActorRef<ConnectionActor.Command> connection;
+  private final MalformedFrameLog malformedLog;
+  private final Duration closeTimeout;
+
+  FrameHandler(
+      WebSocketServerHandshaker handshaker,
+      Serializer serializer,
+      ActorRef<ConnectionActor.Command> connection,
+      MalformedFrameLog malformedLog,
+      Duration closeTimeout) {
+    this.handshaker = handshaker;
+    this.serializer = serializer;
+    this.connection = connection;
+    this.malformedLog = malformedLog;
+    this.closeTimeout = closeTimeout;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+      boolean binary = frame instanceof BinaryWebSocketFrame;
+      byte[] bytes = ByteBufUtil.getBytes(frame.content());
+      Message message;
+      try {
+        message = serializer.decode(binary, bytes);
+      } catch (ProtocolException e) {
+        malformed(ctx, e);
+        return;
+      }
+      connection.tell(new ConnectionActor.Inbound(message));
+    } else if (frame instanceof PingWebSocketFrame) {
+      ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+    } else if (frame instanceof CloseWebSocketFrame) {
+      handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+    }
+    // Pong frames need no answer.
+  }
+
+  private void malformed(ChannelHandlerContext ctx, ProtocolException e) {
+    if (e.canReply()) {
+      malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "error reply");
+      Reply reply =
+          new Reply(e.joinRef(), e.ref(), e.topic(), "error", ConnectionActor.reason("malformed message: " + e.reason()));
+      try {
+        Outbound.send(ctx.channel(), serializer.encodeReply(reply));
+        return;
+      } catch (ProtocolException cannotEncode) {
+        // fall through to closing the socket
+      }
+    }
+    malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "closed 1007");
+    Outbound.close(ctx.channel(), CloseCodes.INVALID_PAYLOAD, closeReason("malformed message: " + e.reason()), closeTimeout);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof IdleStateEvent) {
+      Outbound.close(ctx.channel(), CloseCodes.GOING_AWAY, "idle timeout", closeTimeout);
+    } else {
+      super.userEventTriggered(ctx, event);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    connection.tell(new ConnectionActor.Disconnected());
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      Outbound.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big", closeTimeout);
+    } else if (cause instanceof CorruptedFrameException) {
+      malformedLog.record(ctx.channel().remoteAddress(), cause.getMessage(), "closed");
+      ctx.close();
+    } else {
+      log.debug("socket error from {}", ctx.channel().remoteAddress(), cause);
+      ctx.close();
+    }
+  }
+
+  /** Truncates a reason to what a close frame can carry, on a UTF-8 character boundary. */
+  static String closeReason(String reason) {
+    byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
+    if (utf8.length <= MAX_CLOSE_REASON_BYTES) {
+      return reason;
+    }
+    int end = MAX_CLOSE_REASON_BYTES;
+    while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+      end--;
+    }
+    return new String(utf8, 0, end, StandardCharsets.UTF_8);
+  }
+}

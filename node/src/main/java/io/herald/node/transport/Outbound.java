@@ -1,0 +1,88 @@
+package io.herald.node.transport;
+
+import io.herald.protocol.EncodedFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.AttributeKey;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes to sockets. Server frames are unmasked, so one WebSocket frame (header and payload) encoded
+ * once is valid on every socket: deliveries write retained duplicates of the same buffer, and Netty's
+ * frame encoder passes a {@link ByteBuf} through untouched.
+ */
+public final class Outbound {
+  private static final Logger log = LoggerFactory.getLogger(Outbound.class);
+  private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("herald.closing");
+
+  private Outbound() {}
+
+  /** Encodes a complete, unmasked, final WebSocket frame around {@code frame}'s bytes. */
+  public static ByteBuf wsFrame(ByteBufAllocator alloc, EncodedFrame frame) {
+    byte[] data = frame.bytes();
+    int length = data.length;
+    int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+    ByteBuf buf = alloc.directBuffer(header + length);
+    buf.writeByte(0x80 | (frame.binary() ? 0x2 : 0x1));
+    if (length < 126) {
+      buf.writeByte(length);
+    } else if (length <= 0xFFFF) {
+      buf.writeByte(126);
+      buf.writeShort(length);
+    } else {
+      buf.writeByte(127);
+      buf.writeLong(length);
+    }
+    buf.writeBytes(data);
+    return buf;
+  }
+
+  /** Writes one frame from any thread. Frames to a socket being closed are dropped. */
+  public static void send(Channel channel, EncodedFrame frame) {
+    if (!channel.isActive() || closing(channel)) {
+      return;
+    }
+    channel.writeAndFlush(wsFrame(channel.alloc(), frame), channel.voidPromise());
+  }
+
+  /**
+   * Delivers a pre-encoded frame on the channel's event loop. A channel past its outbound high water
+   * mark is a slow consumer and is closed instead. Returns whether the frame was written.
+   */
+  public static boolean deliver(Channel channel, ByteBuf frame, Duration slowCloseTimeout) {
+    if (!channel.isActive() || closing(channel)) {
+      return false;
+    }
+    if (!channel.isWritable()) {
+      close(channel, CloseCodes.SLOW_CONSUMER, "slow consumer", slowCloseTimeout);
+      return false;
+    }
+    channel.writeAndFlush(frame.retainedDuplicate(), channel.voidPromise());
+    return true;
+  }
+
+  /**
+   * Sends a close frame, then closes the connection; gives the peer {@code timeout} to receive the
+   * frame behind whatever is queued before the TCP connection is cut.
+   */
+  public static void close(Channel channel, int code, String reason, Duration timeout) {
+    if (!channel.isActive() || channel.attr(CLOSING).setIfAbsent(Boolean.TRUE) != null) {
+      return;
+    }
+    log.debug("closing {} with {} {}", channel.remoteAddress(), code, reason);
+    channel
+        .writeAndFlush(new CloseWebSocketFrame(code, reason))
+        .addListener(ChannelFutureListener.CLOSE);
+    channel.eventLoop().schedule(() -> channel.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  static boolean closing(Channel channel) {
+    return channel.hasAttr(CLOSING) && channel.attr(CLOSING).get() != null;
+  }
+}

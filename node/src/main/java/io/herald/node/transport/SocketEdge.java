@@ -1,0 +1,131 @@
+package io.herald.node.transport;
+
+import io.herald.node.channel.ConnectionActor;
+import io.herald.node.config.HeraldSettings;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public port: Netty serving Phoenix's WebSocket endpoint. It stays thin: it upgrades, decodes
+ * frames and hands them to the socket's {@link ConnectionActor}, and writes what it is given. One
+ * event loop per core, pooled buffers, native epoll where available.
+ */
+public final class SocketEdge implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SocketEdge.class);
+
+  private final EventLoopGroup bossGroup;
+  private final EventLoopGroup workerGroup;
+  private final Channel serverChannel;
+  private final ChannelGroup sockets;
+
+  private SocketEdge(EventLoopGroup boss, EventLoopGroup workers, Channel server, ChannelGroup sockets) {
+    this.bossGroup = boss;
+    this.workerGroup = workers;
+    this.serverChannel = server;
+    this.sockets = sockets;
+  }
+
+  /** Binds the public port; blocks until it is bound. */
+  public static SocketEdge bind(
+      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps) throws InterruptedException {
+    HeraldSettings.Http http = settings.http();
+    boolean epoll = http.nativeTransport() && Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    int threads = http.eventLoopThreads() > 0 ? http.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
+    ChannelGroup sockets = new DefaultChannelGroup("herald-sockets", GlobalEventExecutor.INSTANCE);
+    HeraldSettings.Socket socket = settings.socket();
+    MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
+    try {
+      ServerBootstrap bootstrap =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(serverType)
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(socket.outboundLowWaterMark(), socket.outboundHighWaterMark()))
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      sockets.add(ch);
+                      ch.pipeline()
+                          .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
+                          .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
+                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog));
+                    }
+                  });
+      Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
+      log.info(
+          "socket edge listening on {} ({} transport, {} event loops), WebSocket at {}/websocket",
+          server.localAddress(),
+          epoll ? "epoll" : "nio",
+          threads,
+          http.socketPath());
+      return new SocketEdge(boss, workers, server, sockets);
+    } catch (InterruptedException | RuntimeException e) {
+      boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  public int openSockets() {
+    return sockets.size();
+  }
+
+  /** Stops accepting new connections; open sockets stay. */
+  public void unbind() {
+    serverChannel.close().awaitUninterruptibly();
+  }
+
+  /** Closes every open socket with {@code code}. */
+  public void closeAll(int code, String reason, Duration timeout) {
+    for (Channel ch : sockets) {
+      Outbound.close(ch, code, reason, timeout);
+    }
+  }
+
+  @Override
+  public void close() {
+    unbind();
+    sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,144 @@
+package io.herald.node.transport;
+
+import io.herald.node.channel.ConnectionActor;
+import io.herald.node.config.HeraldSettings;
+import io.herald.protocol.ProtocolException;
+import io.herald.protocol.Serializer;
+import io.herald.protocol.Serializers;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of the public port: answers Phoenix's WebSocket upgrade at
+ * {@code <socket-path>/websocket}, negotiating the protocol version from {@code vsn} (missing is
+ * 1.0.0 as in Phoenix; unsupported is HTTP 403) and answering the {@code phoenix} sub-protocol when
+ * offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
+ * {@link ConnectionActor}.
+ */
+final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
+  private static final String SUBPROTOCOL = "phoenix";
+
+  private final HeraldSettings settings;
+  private final ActorSystem system;
+  private final ConnectionActor.Dependencies deps;
+  private final MalformedFrameLog malformedLog;
+  private final String websocketPath;
+
+  UpgradeHandler(
+      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, MalformedFrameLog malformedLog) {
+    this.settings = settings;
+    this.system = system;
+    this.deps = deps;
+    this.malformedLog = malformedLog;
+    this.websocketPath = settings.http().socketPath() + "/websocket";
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (!request.decoderResult().isSuccess()) {
+      respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+      return;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    if (!websocketPath.equals(uri.path())) {
+      respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+      return;
+    }
+    if (request.method() != HttpMethod.GET) {
+      respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
+      return;
+    }
+    Map<String, String> params = connectParams(uri);
+    Serializer serializer;
+    try {
+      serializer = Serializers.forVsn(params.remove("vsn"));
+    } catch (ProtocolException e) {
+      respond(ctx, request, HttpResponseStatus.FORBIDDEN, e.reason() + "\n");
+      return;
+    }
+    String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + websocketPath;
+    WebSocketServerHandshakerFactory factory =
+        new WebSocketServerHandshakerFactory(url, SUBPROTOCOL, false, settings.http().maxFrameSize());
+    WebSocketServerHandshaker handshaker = factory.newHandshaker(request);
+    if (handshaker == null) {
+      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+      return;
+    }
+    ActorRef<ConnectionActor.Command> connection =
+        Adapter.spawnAnonymous(system, ConnectionActor.create(ctx.channel(), serializer, Collections.unmodifiableMap(params), deps));
+    long idleMillis = settings.socket().idleTimeout().toMillis();
+    ctx.pipeline()
+        .addAfter(ctx.name(), "idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
+        .addAfter("idle", "ws-aggregator", new WebSocketFrameAggregator(settings.http().maxFrameSize()))
+        .addAfter(
+            "ws-aggregator",
+            "frames",
+            new FrameHandler(handshaker, serializer, connection, malformedLog, settings.socket().slowConsumerCloseTimeout()));
+    ctx.pipeline().remove("http-aggregator");
+    handshaker
+        .handshake(ctx.channel(), request)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                log.debug("handshake with {} failed", ctx.channel().remoteAddress(), f.cause());
+                ctx.channel().close();
+              }
+            });
+    ctx.pipeline().remove(this);
+  }
+
+  /** The query string as Phoenix's connect params; a repeated key keeps its last value. */
+  private static Map<String, String> connectParams(QueryStringDecoder uri) {
+    Map<String, List<String>> decoded = uri.parameters();
+    if (decoded.isEmpty()) {
+      return new LinkedHashMap<>();
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    decoded.forEach((k, v) -> params.put(k, v.isEmpty() ? "" : v.get(v.size() - 1)));
+    return params;
+  }
+
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8");
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("HTTP error from {}", ctx.channel().remoteAddress(), cause);
+    ctx.close();
+  }
+}

@@ -1,0 +1,36 @@
+package io.herald.protocol;
+
+/**
+ * A Phoenix Channels wire format, in both directions (as Phoenix's serializer modules).
+ *
+ * <p>Server side: {@link #decode} client frames, {@link #encodeReply}, {@link #encodePush},
+ * {@link #encodeBroadcast}. Client side: {@link #encodeClientMessage}, {@link #decodeServerFrame}.
+ * Every decoding failure throws {@link ProtocolException}; nothing else escapes.
+ * Implementations are stateless and thread-safe.
+ */
+public interface Serializer {
+
+  /** The protocol version this serializer speaks, for example "2.0.0". */
+  String vsn();
+
+  /** Whether the format can carry {@link Payload.Binary} (V2 only). */
+  boolean supportsBinary();
+
+  /** Decodes a client-to-server frame. {@code binary} is the WebSocket opcode, which picks the layout. */
+  Message decode(boolean binary, byte[] frame);
+
+  /** Encodes a reply to a client message. */
+  EncodedFrame encodeReply(Reply reply);
+
+  /** Encodes a server push on one channel: {@code [join_ref, null, topic, event, payload]}. */
+  EncodedFrame encodePush(String joinRef, String topic, String event, Payload payload);
+
+  /** Encodes a broadcast as Phoenix's fastlane sends it: {@code [null, null, topic, event, payload]}. */
+  EncodedFrame encodeBroadcast(String topic, String event, Payload payload);
+
+  /** Client side: encodes a client-to-server message. */
+  EncodedFrame encodeClientMessage(Message message);
+
+  /** Client side: decodes a server-to-client frame into a {@link Reply} or a {@link Message}. */
+  ServerFrame decodeServerFrame(boolean binary, byte[] frame);
+}
