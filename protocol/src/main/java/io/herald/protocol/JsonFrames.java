@@ -38,10 +38,17 @@ final class JsonFrames {
   }
 
   static <T> T parse(byte[] src, int off, int len, FrameContext ctx, Body<T> body) {
-    try (JsonParser p = FACTORY.createParser(src, off, len)) {
+    JsonParser p;
+    try {
+      p = FACTORY.createParser(src, off, len);
+    } catch (IOException e) {
+      throw ctx.fail("could not read the frame: " + e.getMessage(), e);
+    }
+    try (p) {
       return body.parse(p);
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
+      // Constraint violations (nesting, number length) carry no location; the parser knows it.
+      JsonLocation at = e.getLocation() != null ? e.getLocation() : p.currentLocation();
       long offset = at == null ? -1 : at.getByteOffset();
       String where = offset >= 0 ? " at byte " + (off + offset) : "";
       throw ctx.fail("invalid JSON" + where + ": " + e.getOriginalMessage(), e);
@@ -66,14 +73,14 @@ final class JsonFrames {
         && (frame[2] & 0xFF) == 0xBF) {
       throw new ProtocolException("invalid JSON: the frame starts with a byte order mark");
     }
+    int bad = Utf8.firstInvalid(frame, 0, frame.length);
+    if (bad >= 0) {
+      throw new ProtocolException("invalid UTF-8 at byte " + bad);
+    }
     for (int i = 0, n = Math.min(4, frame.length); i < n; i++) {
       if (frame[i] == 0) {
         throw new ProtocolException("invalid JSON: NUL byte at byte " + i);
       }
-    }
-    int bad = Utf8.firstInvalid(frame, 0, frame.length);
-    if (bad >= 0) {
-      throw new ProtocolException("invalid UTF-8 at byte " + bad);
     }
   }
 

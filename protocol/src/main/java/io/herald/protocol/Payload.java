@@ -24,7 +24,11 @@ public sealed interface Payload permits Payload.Json, Payload.Binary {
     return new Binary(data);
   }
 
-  /** One encoded JSON value (normally an object), as UTF-8. */
+  /**
+   * One encoded JSON value (normally an object), as UTF-8. Decoders fill it with the exact bytes of the
+   * value as the peer sent them; encoders copy it into frames verbatim, without parsing or validating
+   * it, so it must hold exactly one well-formed JSON value.
+   */
   record Json(byte[] bytes) implements Payload {
     public String text() {
       return new String(bytes, StandardCharsets.UTF_8);

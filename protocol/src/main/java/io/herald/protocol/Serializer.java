@@ -16,7 +16,12 @@ public interface Serializer {
   /** Whether the format can carry {@link Payload.Binary} (V2 only). */
   boolean supportsBinary();
 
-  /** Decodes a client-to-server frame. {@code binary} is the WebSocket opcode, which picks the layout. */
+  /**
+   * Decodes a client-to-server frame. {@code binary} is the WebSocket opcode, which picks the layout.
+   *
+   * @throws ProtocolException for any frame that is not a valid message; it names the frame's topic and
+   *     refs when they were read before the failure
+   */
   Message decode(boolean binary, byte[] frame);
 
   /** Encodes a reply to a client message. */
@@ -31,6 +36,9 @@ public interface Serializer {
   /** Client side: encodes a client-to-server message. */
   EncodedFrame encodeClientMessage(Message message);
 
-  /** Client side: decodes a server-to-client frame into a {@link Reply} or a {@link Message}. */
+  /**
+   * Client side: decodes a server-to-client frame into a {@link Reply} (event {@code phx_reply}, or a
+   * binary reply frame) or a {@link Message}.
+   */
   ServerFrame decodeServerFrame(boolean binary, byte[] frame);
 }

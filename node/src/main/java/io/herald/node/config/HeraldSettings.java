@@ -14,7 +14,8 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       int maxFrameSize,
       int eventLoopThreads,
       boolean nativeTransport,
-      int maxHandshakeRequestSize) {}
+      int maxHandshakeRequestSize,
+      boolean demoPage) {}
 
   /** Per-socket limits and timers. */
   public record Socket(
@@ -42,7 +43,8 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             bytes(h, "http.max-frame-size"),
             h.getInt("http.event-loop-threads"),
             h.getBoolean("http.native-transport"),
-            bytes(h, "http.max-handshake-request-size")),
+            bytes(h, "http.max-handshake-request-size"),
+            h.getBoolean("http.demo-page")),
         new Socket(
             h.getDuration("socket.idle-timeout"),
             h.getInt("socket.max-channels"),

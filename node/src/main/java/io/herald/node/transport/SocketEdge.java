@@ -23,6 +23,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +66,7 @@ public final class SocketEdge implements AutoCloseable {
     ChannelGroup sockets = new DefaultChannelGroup("herald-sockets", GlobalEventExecutor.INSTANCE);
     HeraldSettings.Socket socket = settings.socket();
     MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
+    byte[] demoPage = http.demoPage() ? demoPage() : null;
     try {
       ServerBootstrap bootstrap =
           new ServerBootstrap()
@@ -83,7 +87,7 @@ public final class SocketEdge implements AutoCloseable {
                       ch.pipeline()
                           .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
                           .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
-                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog));
+                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage));
                     }
                   });
       Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
@@ -98,6 +102,17 @@ public final class SocketEdge implements AutoCloseable {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
+    }
+  }
+
+  private static byte[] demoPage() {
+    try (InputStream in = SocketEdge.class.getResourceAsStream("/herald/demo.html")) {
+      if (in == null) {
+        throw new IllegalStateException("herald/demo.html is missing from the class path");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -5,6 +5,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Serializer;
 import io.herald.protocol.Serializers;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@code <socket-path>/websocket}, negotiating the protocol version from {@code vsn} (missing is
  * 1.0.0 as in Phoenix; unsupported is HTTP 403) and answering the {@code phoenix} sub-protocol when
  * offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
- * {@link ConnectionActor}.
+ * {@link ConnectionActor}. With {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
@@ -51,14 +52,20 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final ConnectionActor.Dependencies deps;
   private final MalformedFrameLog malformedLog;
   private final String websocketPath;
+  private final byte[] demoPage;
 
   UpgradeHandler(
-      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, MalformedFrameLog malformedLog) {
+      HeraldSettings settings,
+      ActorSystem system,
+      ConnectionActor.Dependencies deps,
+      MalformedFrameLog malformedLog,
+      byte[] demoPage) {
     this.settings = settings;
     this.system = system;
     this.deps = deps;
     this.malformedLog = malformedLog;
     this.websocketPath = settings.http().socketPath() + "/websocket";
+    this.demoPage = demoPage;
   }
 
   @Override
@@ -68,6 +75,10 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    if (demoPage != null && "/".equals(uri.path()) && request.method() == HttpMethod.GET) {
+      respond(ctx, HttpResponseStatus.OK, "text/html; charset=utf-8", Unpooled.wrappedBuffer(demoPage));
+      return;
+    }
     if (!websocketPath.equals(uri.path())) {
       respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
       return;
@@ -127,10 +138,12 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8");
+    respond(ctx, status, "text/plain; charset=utf-8", Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+  }
+
+  private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, ByteBuf body) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     HttpUtil.setContentLength(response, response.content().readableBytes());
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
