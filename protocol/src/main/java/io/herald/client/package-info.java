@@ -1,0 +1,11 @@
+/**
+ * A Phoenix Channels client on {@link java.net.http.WebSocket}, for Herald's integration and load
+ * tests: {@link io.herald.client.Socket}, {@link io.herald.client.Channel}, {@link
+ * io.herald.client.SocketOptions}.
+ *
+ * <p>Threading: every public method is thread-safe. Callbacks and the completion of returned futures
+ * happen on the WebSocket listener thread (an executor thread of the {@code HttpClient}) or on the
+ * timer thread (the socket's scheduler), never while this package holds a lock. Do not block in them;
+ * use the {@code ...Async} methods of {@link java.util.concurrent.CompletableFuture} for slow work.
+ */
+package io.herald.client;
