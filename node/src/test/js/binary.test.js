@@ -36,3 +36,18 @@ test("a binary reply reaches the push as an ArrayBuffer", TEST_OPTS, async t => 
   // and JSON still works on the same channel afterwards
   assert.deepEqual(await pushOk(channel, "ping", { json: true }), { json: true })
 })
+
+test("a binary server push reaches the channel as an ArrayBuffer", TEST_OPTS, async t => {
+  const socket = await connect(t)
+  const channel = socket.channel(uniqueTopic("compat"))
+  await joinOk(channel)
+  const pushed = []
+  channel.on("pushed", (payload, ref, joinRef) => pushed.push({ payload, ref, joinRef }))
+  assert.deepEqual(await pushOk(channel, "push_back", new Uint8Array([0, 255, 10, 13]).buffer), {})
+  await eventually(() => pushed.length >= 1, "the binary server push")
+  await sleep(QUIET_MS)
+  assert.equal(pushed.length, 1)
+  assert.ok(pushed[0].payload instanceof ArrayBuffer, `got ${Object.prototype.toString.call(pushed[0].payload)}`)
+  assert.deepEqual(bytes(pushed[0].payload), [0, 255, 10, 13])
+  assert.equal(pushed[0].joinRef, channel.joinRef())
+})

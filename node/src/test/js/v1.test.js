@@ -4,7 +4,7 @@
 const { test } = require("node:test")
 const assert = require("node:assert/strict")
 const {
-  QUIET_MS, TEST_OPTS, V1, sleep, eventually, uniqueTopic, connect, joinOk, pushOk, collect, spy,
+  QUIET_MS, TEST_OPTS, V1, sleep, eventually, uniqueTopic, connect, joinOk, pushOk, collect, spy, RawClient,
 } = require("./helpers")
 
 test("V1: join with a reply payload and push with reply", TEST_OPTS, async t => {
@@ -48,4 +48,16 @@ test("V1 and V2 sockets on one topic get each other's broadcasts", TEST_OPTS, as
   const expected = [{ from: "v2", unicode: "\u00e9\u2603" }, { from: "v1" }]
   assert.deepEqual(at1, expected)
   assert.deepEqual(at2, expected)
+})
+
+test("a socket with no vsn speaks 1.0.0, as Phoenix assumes", TEST_OPTS, async t => {
+  const raw = await RawClient.open(t, "token=x")
+  const topic = uniqueTopic("compat")
+  raw.send({ topic: "phoenix", event: "heartbeat", payload: {}, ref: "1" })
+  raw.send({ topic, event: "phx_join", payload: { v: 1 }, ref: "2", join_ref: "2" })
+  await raw.next(f => f.ref === "2", "the join reply")
+  assert.deepEqual(raw.frames, [
+    { topic: "phoenix", event: "phx_reply", payload: { status: "ok", response: {} }, ref: "1" },
+    { topic, event: "phx_reply", payload: { status: "ok", response: { welcome: { v: 1 } } }, ref: "2" },
+  ])
 })

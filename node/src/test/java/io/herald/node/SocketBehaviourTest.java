@@ -133,7 +133,7 @@ class SocketBehaviourTest {
       assertThat(ws.readTextOrClose().text()).isEqualTo("[\"1\",\"1\",\"room:leave-raw\",\"phx_close\",{}]");
       ws.sendText("[\"1\",\"3\",\"room:leave-raw\",\"shout\",{}]");
       assertThat(ws.readTextOrClose().text())
-          .isEqualTo("[\"1\",\"3\",\"room:leave-raw\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"unmatched topic\"}}]");
+          .isEqualTo("[null,\"3\",\"room:leave-raw\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"unmatched topic\"}}]");
     }
   }
 

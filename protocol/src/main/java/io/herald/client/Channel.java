@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Messages whose join_ref is set and differs from {@link #joinRef()} are dropped as stale.
  * </ul>
  *
- * <p>Thread-safe. Handlers and futures run on the socket's listener or timer thread, never under a
+ * <p>Thread-safe. Handlers and futures run on the socket's dispatch or timer thread, never under a
  * lock: see {@link Socket}. Handlers of one channel see its messages in order.
  */
 public final class Channel {
@@ -311,13 +311,14 @@ public final class Channel {
     }
     joinRef = ref; // the join_ref of a channel is the ref of its phx_join
     state = ChannelState.JOINING;
+    log.debug("joining '{}' with join_ref {} on {}", topic, ref, live);
     Pending p = new Pending(ref, JOIN, Pending.Kind.JOIN, this, live, null, socket.options().pushTimeout());
     joinPush = p;
     socket.track(p);
     live.send(frame, err -> socket.sendFailed(live, p, err));
   }
 
-  /** Listener thread: the reply to the join in flight (already removed from the pending table). */
+  /** Dispatch thread: the reply to the join in flight (already removed from the pending table). */
   void joinReplied(Pending p, Reply reply) {
     Deferred after = new Deferred();
     synchronized (this) {
@@ -429,7 +430,7 @@ public final class Channel {
     try {
       frame = socket.serializer().encodeClientMessage(new Message(joinRef, ref, topic, event, payload));
     } catch (RuntimeException e) {
-      socket.executeAsync(() -> f.completeExceptionally(e)); // not under our lock
+      socket.dispatch(() -> f.completeExceptionally(e)); // not under our lock
       return;
     }
     Pending p = new Pending(ref, event, Pending.Kind.PUSH, this, live, f, timeout);
@@ -474,7 +475,7 @@ public final class Channel {
 
   // ---------------------------------------------------------------- incoming and socket events
 
-  /** Listener thread: a non-reply message on this topic. */
+  /** Dispatch thread: a non-reply message on this topic. */
   void messageReceived(Message m) {
     Deferred after = null;
     synchronized (this) {
@@ -514,7 +515,7 @@ public final class Channel {
     scheduleRejoinLocked();
   }
 
-  /** Scheduler or listener thread: connection {@code c} is gone. */
+  /** Dispatch or timer thread: connection {@code c} is gone. */
   void socketClosed(Connection c, String reason) {
     Deferred after = new Deferred();
     synchronized (this) {
@@ -531,6 +532,7 @@ public final class Channel {
             joinRef = null;
           }
           state = ChannelState.ERRORED;
+          log.debug("'{}' errored: {}", topic, reason);
           Message error = synthetic(ERROR, reason);
           after.add(() -> dispatch(error));
         }
@@ -540,7 +542,7 @@ public final class Channel {
     after.run();
   }
 
-  /** Listener thread: connection {@code c} just opened. Rejoin unless already joined over it. */
+  /** Dispatch thread: connection {@code c} just opened. Rejoin unless already joined over it. */
   void socketOpened(Connection c) {
     synchronized (this) {
       if (joinConn != c) {

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,14 @@ import org.slf4j.LoggerFactory;
  * <p>Outbox: java.net.http forbids starting a send before the previous one completed. Frames go into a
  * lock-free queue; whoever wins {@code sending} drains it, one {@code sendText}/{@code sendBinary} at a
  * time, continuing from the completion callback. Synchronous completions are looped, not recursed.
+ *
+ * <p>Inbox: the listener only assembles frames and queues them, with open/close events, to be handled
+ * in order on the socket's dispatch executor (one drain task at a time per connection). Why not handle
+ * them in {@code onText}: JDK 17 loses the end of stream when the server closes while a listener call
+ * is running ({@code onComplete} acknowledges a reception with no demand and throws
+ * {@code InternalError}), so the socket would only notice at the next heartbeat timeout. Returning at
+ * once keeps that window to microseconds, and keeps user code off the JDK's threads. Above
+ * {@link #HIGH_WATER} queued frames the listener stops requesting, so TCP pushes back.
  */
 final class Connection implements WebSocket.Listener {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -45,6 +54,20 @@ final class Connection implements WebSocket.Listener {
   // partial messages; only touched by the listener, whose calls are sequential
   private StringBuilder textParts;
   private ByteArrayOutputStream binaryParts;
+
+  static final int HIGH_WATER = 1024;
+  private static final int BATCH = 256; // events per drain task, then yield the executor thread
+
+  private record Inbound(int kind, boolean binary, byte[] bytes, int code, String reason, Throwable error) {}
+
+  private static final int OPEN = 0;
+  private static final int FRAME = 1;
+  private static final int CLOSED = 2;
+
+  private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inboxSize = new AtomicInteger();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicBoolean requestOwed = new AtomicBoolean(); // the listener skipped a request(1)
 
   // heartbeat, guarded by this
   private String heartbeatRef;
@@ -83,7 +106,7 @@ final class Connection implements WebSocket.Listener {
 
   // ---- outbox ----
 
-  /** Queues a frame. {@code onFailure} runs (on the socket's scheduler) if it cannot be written. */
+  /** Queues a frame. {@code onFailure} runs (on the dispatch executor) if it cannot be written. */
   void send(EncodedFrame frame, Consumer<Throwable> onFailure) {
     outbox.offer(new Outgoing(frame, onFailure, 0, null));
     drain();
@@ -158,7 +181,7 @@ final class Connection implements WebSocket.Listener {
   private void failed(Outgoing o, Throwable err) {
     if (o.onFailure != null) {
       // async: the failing thread may hold a channel's lock, and the callback completes user futures
-      socket.executeAsync(() -> o.onFailure.accept(err));
+      socket.dispatch(() -> o.onFailure.accept(err));
     } else if (o.frame == null) {
       log.debug("{}: close frame not sent: {}", this, err.toString());
     }
@@ -198,22 +221,83 @@ final class Connection implements WebSocket.Listener {
     heartbeatRef = null;
   }
 
+  // ---- inbox ----
+
+  private void enqueue(Inbound event) {
+    inbox.offer(event);
+    inboxSize.incrementAndGet();
+    if (draining.compareAndSet(false, true)) {
+      socket.dispatch(this::drainInbox);
+    }
+  }
+
+  private void drainInbox() {
+    int handled = 0;
+    while (true) {
+      Inbound e;
+      while ((e = inbox.poll()) != null) {
+        handle(e);
+        handled(e);
+        if (++handled == BATCH && !inbox.isEmpty()) {
+          socket.dispatch(this::drainInbox); // still "draining": the new task continues
+          return;
+        }
+      }
+      draining.set(false);
+      if (inbox.isEmpty() || !draining.compareAndSet(false, true)) {
+        return; // else an event was offered after poll() returned null: continue with it
+      }
+    }
+  }
+
+  private void handle(Inbound e) {
+    Listeners.guarded(() -> {
+      switch (e.kind) {
+        case OPEN -> socket.connectionOpened(this);
+        case FRAME -> socket.frameReceived(this, e.binary, e.bytes);
+        default -> socket.connectionClosed(this, e.code, e.reason, e.error,
+            e.error == null ? Socket.CONNECTION_CLOSED : Socket.CONNECTION_ERROR, false);
+      }
+    });
+  }
+
+  private void handled(Inbound e) {
+    if (inboxSize.decrementAndGet() < HIGH_WATER && e.kind == FRAME && requestOwed.get()
+        && requestOwed.compareAndSet(true, false)) {
+      WebSocket w = ws;
+      if (w != null) {
+        w.request(1);
+      }
+    }
+  }
+
+  /** Asks for the next listener call, unless the inbox is full; then the drain asks later. */
+  private void requestMore(WebSocket w) {
+    if (inboxSize.get() < HIGH_WATER) {
+      w.request(1);
+      return;
+    }
+    requestOwed.set(true);
+    // the drain may have caught up between the check and the flag
+    if (inboxSize.get() < HIGH_WATER && requestOwed.compareAndSet(true, false)) {
+      w.request(1);
+    }
+  }
+
   // ---- WebSocket.Listener: calls are sequential (each happens-before the next) ----
 
   @Override
   public void onOpen(WebSocket webSocket) {
     ws = webSocket;
-    socket.connectionOpened(this);
-    if (!closed.get()) {
-      webSocket.request(1);
-    }
+    enqueue(new Inbound(OPEN, false, null, 0, null, null));
+    webSocket.request(1);
   }
 
   @Override
   public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
     try {
       if (textParts == null && last) {
-        socket.frameReceived(this, false, data.toString().getBytes(StandardCharsets.UTF_8));
+        frame(false, data.toString().getBytes(StandardCharsets.UTF_8));
       } else {
         if (textParts == null) {
           textParts = new StringBuilder(data.length() * 2);
@@ -222,11 +306,11 @@ final class Connection implements WebSocket.Listener {
         if (last) {
           String whole = textParts.toString();
           textParts = null;
-          socket.frameReceived(this, false, whole.getBytes(StandardCharsets.UTF_8));
+          frame(false, whole.getBytes(StandardCharsets.UTF_8));
         }
       }
     } finally {
-      webSocket.request(1); // one invocation at a time; ask for the next only when this one is done
+      requestMore(webSocket);
     }
     return null; // data was copied: the JDK may reuse its buffers now
   }
@@ -234,27 +318,29 @@ final class Connection implements WebSocket.Listener {
   @Override
   public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
     try {
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
       if (binaryParts == null && last) {
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
-        socket.frameReceived(this, true, bytes);
+        frame(true, chunk);
       } else {
         if (binaryParts == null) {
-          binaryParts = new ByteArrayOutputStream(Math.max(256, data.remaining() * 2));
+          binaryParts = new ByteArrayOutputStream(Math.max(256, chunk.length * 2));
         }
-        byte[] chunk = new byte[data.remaining()];
-        data.get(chunk);
         binaryParts.writeBytes(chunk);
         if (last) {
           byte[] whole = binaryParts.toByteArray();
           binaryParts = null;
-          socket.frameReceived(this, true, whole);
+          frame(true, whole);
         }
       }
     } finally {
-      webSocket.request(1);
+      requestMore(webSocket);
     }
     return null;
+  }
+
+  private void frame(boolean binary, byte[] bytes) {
+    enqueue(new Inbound(FRAME, binary, bytes, 0, null, null));
   }
 
   @Override
@@ -271,15 +357,14 @@ final class Connection implements WebSocket.Listener {
 
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-    socket.connectionClosed(this, statusCode, reason, null, Socket.CONNECTION_CLOSED, false);
+    enqueue(new Inbound(CLOSED, false, null, statusCode, reason, null)); // after the frames before it
     transportClosed.complete(null);
     return null; // the JDK then answers with its own close frame
   }
 
   @Override
   public void onError(WebSocket webSocket, Throwable error) {
-    socket.connectionClosed(this, Socket.ABNORMAL_CLOSURE, String.valueOf(error), error,
-        Socket.CONNECTION_ERROR, false);
+    enqueue(new Inbound(CLOSED, false, null, Socket.ABNORMAL_CLOSURE, String.valueOf(error), error));
     transportClosed.complete(null);
   }
 

@@ -24,11 +24,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,16 +48,17 @@ import org.slf4j.LoggerFactory;
  * rejoin after a reconnect with fresh params, replies matched to pushes by ref.
  *
  * <p><b>Threads.</b> All methods are thread-safe. Callbacks (listeners, {@link Channel#on} handlers)
- * and the completion of the futures this API returns run on the WebSocket listener thread (an executor
- * thread of the {@link HttpClient}) or on the timer thread ({@link SocketOptions#scheduler()}); never
- * while a lock of this library is held. They must not block: a blocked listener stops this socket's
- * input, a blocked timer thread delays the timers of every socket sharing it. Chain with the
- * {@code ...Async} variants of {@link CompletableFuture} to do slow work elsewhere. Messages of one
- * socket are delivered one at a time, in order.
+ * and the completion of the futures this API returns run on the socket's dispatch thread or on the
+ * timer thread ({@link SocketOptions#scheduler()}); never while a lock of this library is held. The
+ * dispatch thread is a thread of the {@link HttpClient}'s executor (or, for a client built without
+ * one, of a shared daemon pool): the WebSocket listener hands each connection's events to it, in
+ * order, one at a time. Callbacks must not block: a blocked dispatch stops this socket's input (TCP
+ * then pushes back on the server), a blocked timer thread delays the timers of every socket sharing
+ * it. Chain with the {@code ...Async} variants of {@link CompletableFuture} to do slow work elsewhere.
  *
- * <p><b>Resources.</b> Sockets created without an {@link HttpClient} share one JDK-wide client (one
- * selector thread for all), and those without a scheduler share one daemon timer thread. Nothing here
- * creates a thread per message or per socket.
+ * <p><b>Resources.</b> Sockets created without an {@link HttpClient} share one client (one selector
+ * thread for all), and those without a scheduler share one daemon timer thread. Nothing here creates a
+ * thread per message or per socket; dispatch borrows pool threads only while a socket has input.
  */
 public final class Socket implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Socket.class);
@@ -72,6 +77,7 @@ public final class Socket implements AutoCloseable {
   private final SocketOptions options;
   private final HttpClient http;
   private final ScheduledExecutorService scheduler;
+  private final Executor dispatcher;
   private final Serializer serializer;
   private final Backoff backoff;
   private final String authProtocol;
@@ -99,6 +105,7 @@ public final class Socket implements AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     this.http = options.httpClient() != null ? options.httpClient() : DefaultHttpClient.INSTANCE;
     this.scheduler = options.scheduler() != null ? options.scheduler() : DefaultScheduler.INSTANCE;
+    this.dispatcher = http.executor().orElse(DefaultDispatcher.INSTANCE);
     this.serializer = options.serializer();
     this.backoff = options.backoff();
     this.authProtocol =
@@ -131,6 +138,7 @@ public final class Socket implements AutoCloseable {
       if (start) {
         cancel(reconnectTimer); // an explicit connect does not wait for the backoff
         reconnectTimer = null;
+        reconnectAttempt = 0;
       }
     }
     if (start) {
@@ -266,7 +274,7 @@ public final class Socket implements AutoCloseable {
           connectionClosed(c, ABNORMAL_CLOSURE, "connect failed: " + cause, cause, CONNECTION_ERROR, false);
           c.transportClosed.complete(null);
         }
-      }, this::executeAsync);
+      }, this::dispatch);
     } catch (RuntimeException e) { // a bad param supplier or URI
       connectionClosed(c, ABNORMAL_CLOSURE, "connect failed: " + e, e, CONNECTION_ERROR, false);
       c.transportClosed.complete(null);
@@ -312,7 +320,7 @@ public final class Socket implements AutoCloseable {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** Listener thread, from {@link Connection#onOpen}. */
+  /** Dispatch thread: the connection's open event. */
   void connectionOpened(Connection c) {
     CompletableFuture<Void> cf = null;
     boolean stale;
@@ -356,7 +364,8 @@ public final class Socket implements AutoCloseable {
     boolean reconnect;
     CompletableFuture<Void> failedConnect = null;
     synchronized (lock) {
-      if (conn == c) {
+      boolean current = conn == c;
+      if (current) {
         conn = null;
       }
       if (openConn == c) {
@@ -369,7 +378,7 @@ public final class Socket implements AutoCloseable {
       }
       reconnect = wantConnected
           && (forceReconnect || error != null || code != WebSocket.NORMAL_CLOSURE);
-      if (!wasOpen && connectFuture != null) {
+      if (current && !wasOpen && connectFuture != null) {
         failedConnect = connectFuture;
         connectFuture = null;
       }
@@ -389,15 +398,16 @@ public final class Socket implements AutoCloseable {
         settleLost(p, closedCause);
       }
     }
-    if (failedConnect != null) {
-      failedConnect.completeExceptionally(error != null ? error : closedCause);
-    }
+    // listeners before the future, so that a caller woken by the future sees them called
     if (error != null) {
       errorListeners.forEach(l -> l.accept(error));
     }
     if (wasOpen) {
       CloseEvent event = new CloseEvent(code, reason, reconnect);
       closeListeners.forEach(l -> l.accept(event));
+    }
+    if (failedConnect != null) {
+      failedConnect.completeExceptionally(error != null ? error : closedCause);
     }
     if (reconnect) {
       scheduleReconnect();
@@ -462,7 +472,7 @@ public final class Socket implements AutoCloseable {
 
   // ---------------------------------------------------------------- incoming
 
-  /** Listener thread: one complete frame. Nothing thrown here may reach the WebSocket. */
+  /** Dispatch thread: one complete frame. A bad frame is dropped, never fatal. */
   void frameReceived(Connection c, boolean binary, byte[] bytes) {
     if (c.isClosed()) {
       return; // a connection given up on (heartbeat timeout): its late frames mean nothing
@@ -568,7 +578,7 @@ public final class Socket implements AutoCloseable {
   }
 
   /**
-   * Scheduler thread: a frame could not be written. The message fails, and a connection that cannot
+   * Dispatch thread: a frame could not be written. The message fails, and a connection that cannot
    * write is broken: close it and reconnect.
    */
   void sendFailed(Connection c, Pending p, Throwable err) {
@@ -645,10 +655,10 @@ public final class Socket implements AutoCloseable {
     }
   }
 
-  /** Runs {@code task} on the timer thread (inline if the scheduler was shut down). */
-  void executeAsync(Runnable task) {
+  /** Runs {@code task} on the dispatch executor (inline if it was shut down). */
+  void dispatch(Runnable task) {
     try {
-      scheduler.execute(() -> Listeners.guarded(task));
+      dispatcher.execute(() -> Listeners.guarded(task));
     } catch (RejectedExecutionException e) {
       Listeners.guarded(task);
     }
@@ -679,7 +689,22 @@ public final class Socket implements AutoCloseable {
   // ---------------------------------------------------------------- shared defaults (lazy holders)
 
   private static final class DefaultHttpClient {
-    static final HttpClient INSTANCE = HttpClient.newHttpClient();
+    // the JDK's own work and our dispatch share one pool
+    static final HttpClient INSTANCE = HttpClient.newBuilder().executor(DefaultDispatcher.INSTANCE).build();
+  }
+
+  private static final class DefaultDispatcher {
+    static final ExecutorService INSTANCE = create();
+
+    private static ExecutorService create() {
+      AtomicInteger n = new AtomicInteger();
+      // cached: threads exist only while sockets have input to handle, and die after 60 s idle
+      return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "herald-client-dispatch-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
   }
 
   private static final class DefaultScheduler {

@@ -23,13 +23,17 @@ import java.util.function.Supplier;
  * @param params connect parameters, evaluated at every (re)connect and appended to the query string,
  *     URL-encoded, before {@code vsn}. A {@code "vsn"} entry replaces the serializer's version (to test
  *     a server's refusal of a wrong version).
- * @param httpClient the client to open WebSockets with; share one across many sockets. {@code null}:
- *     one JDK-wide default client shared by all sockets created without one.
+ * @param httpClient the client to open WebSockets with; share one across many sockets. Its executor, if
+ *     it was built with one, also runs this library's callbacks. {@code null}: one default client (and
+ *     pool of daemon threads) shared by all sockets created without one.
  * @param serializer the wire format; default {@link Serializers#V2}
  * @param heartbeatInterval time between a heartbeat reply and the next heartbeat, and how long a
  *     heartbeat may wait for its reply; default 30 s; {@link Duration#ZERO} disables heartbeats
- * @param reconnectBase backoff ceiling of the first reconnect; default 10 ms
- * @param reconnectMax largest backoff ceiling; default 5 s
+ * @param reconnectBase backoff ceiling of the first reconnect; default 10 ms. Delays are drawn with
+ *     full jitter, see {@link Backoff}.
+ * @param reconnectMax largest backoff ceiling; default 5 s. The attempt count restarts after a
+ *     connection stayed open that long (or on an explicit {@code connect()}), so that a server that
+ *     accepts and drops at once still sees growing delays.
  * @param pushTimeout default timeout of pushes, joins and leaves; default 10 s
  * @param rejoinAfter delays before rejoining an errored channel, by attempt; the last one repeats;
  *     default 1 s, 2 s, 5 s, 10 s (phoenix.js's {@code rejoinAfterMs})

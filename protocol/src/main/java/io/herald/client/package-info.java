@@ -4,8 +4,9 @@
  * io.herald.client.SocketOptions}.
  *
  * <p>Threading: every public method is thread-safe. Callbacks and the completion of returned futures
- * happen on the WebSocket listener thread (an executor thread of the {@code HttpClient}) or on the
- * timer thread (the socket's scheduler), never while this package holds a lock. Do not block in them;
- * use the {@code ...Async} methods of {@link java.util.concurrent.CompletableFuture} for slow work.
+ * happen on the socket's dispatch thread (an executor thread of the {@code HttpClient}, which the
+ * WebSocket listener hands events to in order) or on the timer thread (the socket's scheduler), never
+ * while this package holds a lock. Do not block in them; use the {@code ...Async} methods of
+ * {@link java.util.concurrent.CompletableFuture} for slow work.
  */
 package io.herald.client;

@@ -165,6 +165,8 @@ final class PhoenixPeer implements AutoCloseable {
                     .checkStartsWith(true)
                     .subprotocols("phoenix")
                     .maxFramePayloadLength(1 << 20)
+                    // Netty's default sends "1000 Bye" on any close; drop() must be abrupt
+                    .sendCloseFrame(null)
                     .build()),
                 new WebSocketFrameAggregator(1 << 20),
                 new Script());

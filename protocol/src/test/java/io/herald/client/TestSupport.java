@@ -21,7 +21,7 @@ final class TestSupport {
     if (TestSupport.class.getResource("/logback-test.xml") == null
         && LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
       ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
-      ctx.getLogger("io.herald.client").setLevel(Level.INFO);
+      ctx.getLogger("io.herald.client").setLevel(Level.toLevel(System.getProperty("client.log", "INFO")));
     }
   }
 
@@ -40,7 +40,8 @@ final class TestSupport {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what
+            + "\n" + clientThreads());
       }
       sleep(5);
     }
@@ -55,6 +56,20 @@ final class TestSupport {
       }
       sleep(5);
     }
+  }
+
+  /** Stacks of the threads that run client code, to diagnose a stuck wait. */
+  static String clientThreads() {
+    StringBuilder sb = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      if (t.getName().startsWith("herald-client") || t.getName().startsWith("HttpClient")) {
+        sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
+        for (StackTraceElement e : stack) {
+          sb.append("    at ").append(e).append('\n');
+        }
+      }
+    });
+    return sb.toString();
   }
 
   static <T> T get(CompletableFuture<T> f) {

@@ -5,6 +5,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.Subscriber;
 import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.CloseCodes;
 import io.herald.node.transport.Outbound;
 import io.herald.protocol.EncodedFrame;
 import io.herald.protocol.Message;
@@ -13,6 +14,7 @@ import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
 import io.herald.protocol.Serializer;
 import io.netty.channel.Channel;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * heartbeat replies, and the calls into each channel's {@link ChannelHandler}.
  *
  * <p>State: the channels of this socket, each joining (waiting for the topic's owner to acknowledge
- * this node) or joined. The actor stops when the socket closes, after removing its subscriptions.
+ * this node) or joined. As in Phoenix, a join is answered before the socket's next frame is handled:
+ * frames that arrive while a join is pending are held (at most {@code herald.socket.max-held-frames}). The actor stops when the socket closes, after removing its subscriptions.
  * Broadcasts do not pass through here: {@link NodeFanout} writes them straight to the socket, except
  * events the handler intercepts.
  */
@@ -163,6 +166,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final Dependencies deps;
   private final Subscriber subscriber;
   private final Map<String, JoinedChannel> channels = new HashMap<>();
+  /** The join waiting for its topic's owner; frames that arrive meanwhile wait in {@link #held}. */
+  private JoinedChannel pendingJoin;
+  private final ArrayDeque<Message> held = new ArrayDeque<>();
 
   private ConnectionActor(
       ActorContext<Command> ctx,
@@ -192,7 +198,29 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private Behavior<Command> onInbound(Inbound inbound) {
-    Message m = inbound.message();
+    if (pendingJoin != null) {
+      // As Phoenix, a join is answered before the socket's next frame is handled.
+      if (held.size() >= deps.settings().maxHeldFrames()) {
+        log.warn("closing {}: more than {} frames sent while a join was pending", channel.remoteAddress(), held.size());
+        Outbound.close(channel, CloseCodes.POLICY_VIOLATION, "too many frames while joining", deps.settings().slowConsumerCloseTimeout());
+        return this;
+      }
+      held.add(inbound.message());
+      return this;
+    }
+    handle(inbound.message());
+    return this;
+  }
+
+  /** The pending join is answered: handle the frames that arrived meanwhile, up to the next join. */
+  private void joinAnswered() {
+    pendingJoin = null;
+    while (pendingJoin == null && !held.isEmpty()) {
+      handle(held.poll());
+    }
+  }
+
+  private void handle(Message m) {
     String event = m.event();
     if (JOIN.equals(event)) {
       onJoin(m);
@@ -203,7 +231,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     } else {
       onEvent(m);
     }
-    return this;
   }
 
   private void onJoin(Message m) {
@@ -241,6 +268,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     Payload okReply = ((ChannelHandler.JoinResult.Ok) result).reply();
     JoinedChannel joined = new JoinedChannel(topic, joinRef, m.ref(), handler, okReply);
     channels.put(topic, joined);
+    pendingJoin = joined;
     Subscriber sub =
         handler.intercepts().isEmpty()
             ? subscriber
@@ -257,6 +285,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     timers.cancel(ch.topic);
     ch.state = State.JOINED;
     send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
+    if (ch == pendingJoin) {
+      joinAnswered();
+    }
     return this;
   }
 
@@ -267,6 +298,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       channels.remove(ch.topic);
       close(ch);
       send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", reason("join timed out"))));
+      if (ch == pendingJoin) {
+        joinAnswered();
+      }
     }
     return this;
   }
@@ -289,7 +323,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     JoinedChannel ch = channels.get(m.topic());
     if (ch == null) {
       log.debug("event {} for unjoined topic {}", m.event(), m.topic());
-      reply(m, m.joinRef(), "error", reason("unmatched topic"));
+      reply(m, null, "error", reason("unmatched topic"));
       return;
     }
     if (m.joinRef() != null && !m.joinRef().equals(ch.joinRef)) {

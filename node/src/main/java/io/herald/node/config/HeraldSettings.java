@@ -25,6 +25,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       int outboundLowWaterMark,
       Duration slowConsumerCloseTimeout,
       Duration joinTimeout,
+      int maxHeldFrames,
       Duration malformedLogInterval) {}
 
   /** Topic entities. */
@@ -52,6 +53,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             bytes(h, "socket.outbound-low-water-mark"),
             h.getDuration("socket.slow-consumer-close-timeout"),
             h.getDuration("socket.join-timeout"),
+            h.getInt("socket.max-held-frames"),
             h.getDuration("socket.malformed-log-interval")),
         new Topic(
             h.getDuration("topic.idle-passivation"),

@@ -9,6 +9,8 @@ public final class CloseCodes {
   public static final int GOING_AWAY = 1001;
   /** A frame that cannot be decoded and cannot be answered with an error reply. */
   public static final int INVALID_PAYLOAD = 1007;
+  /** The client broke a rule of the protocol's limits (for example frames flooding a pending join). */
+  public static final int POLICY_VIOLATION = 1008;
   /** A message over herald.http.max-frame-size (sent by Netty's frame decoder). */
   public static final int MESSAGE_TOO_BIG = 1009;
   /** An unexpected server failure on this socket. */

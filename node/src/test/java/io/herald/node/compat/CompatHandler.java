@@ -1,5 +1,6 @@
 package io.herald.node.compat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.herald.node.channel.ChannelContext;
@@ -16,6 +17,9 @@ import java.io.IOException;
  *       otherwise ok with {@code {"welcome": <the params exactly as sent>}};
  *   <li>{@code ping}: replied ok with the pushed payload (JSON or binary) unchanged;
  *   <li>{@code crash}: throws, so the channel dies with phx_error and the client rejoins;
+ *   <li>{@code push_back}: pushes the payload back to this socket only as event {@code pushed}, then
+ *       replies ok with {@code {}};
+ *   <li>{@code connect_params}: replied ok with the socket's connect params as a JSON object;
  *   <li>any other event: broadcast to the topic and replied ok with {@code {}}.
  * </ul>
  */
@@ -43,14 +47,26 @@ public final class CompatHandler implements ChannelHandler {
 
   @Override
   public InResult handleIn(String event, Payload payload, ChannelContext context) {
-    switch (event) {
-      case "ping":
-        return new InResult.Reply("ok", payload);
-      case "crash":
-        throw new IllegalStateException("crash requested by the compatibility test on " + context.topic());
-      default:
+    return switch (event) {
+      case "ping" -> new InResult.Reply("ok", payload);
+      case "crash" -> throw new IllegalStateException("crash requested by the compatibility test on " + context.topic());
+      case "push_back" -> {
+        context.push("pushed", payload);
+        yield InResult.ok();
+      }
+      case "connect_params" -> new InResult.Reply("ok", json(context.connectParams()));
+      default -> {
         context.broadcast(event, payload);
-        return InResult.ok();
+        yield InResult.ok();
+      }
+    };
+  }
+
+  private static Payload json(Object value) {
+    try {
+      return Payload.json(JSON.writeValueAsString(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + value, e);
     }
   }
 }
