@@ -253,7 +253,10 @@ public final class Channel {
     return on(ERROR, handler);
   }
 
-  /** Called with the reply of every successful join and rejoin. */
+  /**
+   * Called with the reply of every successful join and rejoin, before {@link #join()}'s future
+   * completes (so a handler added after that completion sees rejoins only).
+   */
   public Subscription onJoin(Consumer<Reply> handler) {
     return joinListeners.add(handler);
   }
@@ -342,10 +345,11 @@ public final class Channel {
         state = ChannelState.ERRORED;
         scheduleRejoinLocked();
       }
+      // listeners before the future, so that a listener added once join() completed sees rejoins only
       CompletableFuture<Reply> jf = joinFuture;
       if (jf != null && !jf.isDone()) {
         Socket.cancel(joinDeadline);
-        after.addFirst(() -> jf.complete(reply));
+        after.add(() -> jf.complete(reply));
       }
     }
     after.run();
@@ -620,10 +624,6 @@ public final class Channel {
 
     void add(Runnable r) {
       actions.add(r);
-    }
-
-    void addFirst(Runnable r) {
-      actions.add(0, r);
     }
 
     void run() {

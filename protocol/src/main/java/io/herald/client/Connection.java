@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Inbox: the listener only assembles frames and queues them, with open/close events, to be handled
  * in order on the socket's dispatch executor (one drain task at a time per connection). Why not handle
- * them in {@code onText}: JDK 17 loses the end of stream when the server closes while a listener call
- * is running ({@code onComplete} acknowledges a reception with no demand and throws
- * {@code InternalError}), so the socket would only notice at the next heartbeat timeout. Returning at
- * once keeps that window to microseconds, and keeps user code off the JDK's threads. Above
- * {@link #HIGH_WATER} queued frames the listener stops requesting, so TCP pushes back.
+ * them in {@code onText}: java.net.http loses an end of stream (TCP close without a close frame) that
+ * arrives between the delivery of a message and its next internal read request: its
+ * {@code onComplete} acknowledges a reception with no demand and throws {@code InternalError}, and
+ * nothing reaches the listener. A slow {@code onText} widens that window to the whole handler;
+ * returning at once narrows it to the JDK's own bookkeeping, and keeps user code off its threads. The
+ * rest is caught by the idle probe ({@link SocketOptions#idleProbe()}). Above {@link #HIGH_WATER}
+ * queued frames the listener stops requesting, so TCP pushes back.
  */
 final class Connection implements WebSocket.Listener {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -73,6 +75,13 @@ final class Connection implements WebSocket.Listener {
   private String heartbeatRef;
   private ScheduledFuture<?> heartbeatTimer;
 
+  // idle probe: see SocketOptions.idleProbe
+  static final Duration PROBE_GAP = Duration.ofMillis(100);
+  static final int PROBE_PINGS = 3;
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  private volatile long lastInputNanos;
+  private final AtomicBoolean probeArmed = new AtomicBoolean();
+
   Connection(Socket socket, long id) {
     this.socket = socket;
     this.id = id;
@@ -108,6 +117,10 @@ final class Connection implements WebSocket.Listener {
 
   /** Queues a frame. {@code onFailure} runs (on the dispatch executor) if it cannot be written. */
   void send(EncodedFrame frame, Consumer<Throwable> onFailure) {
+    if (log.isTraceEnabled()) {
+      log.trace("{}: out {}", this, frame.binary() ? frame.bytes().length + " bytes"
+          : new String(frame.bytes(), StandardCharsets.UTF_8));
+    }
     outbox.offer(new Outgoing(frame, onFailure, 0, null));
     drain();
   }
@@ -185,6 +198,57 @@ final class Connection implements WebSocket.Listener {
     } else if (o.frame == null) {
       log.debug("{}: close frame not sent: {}", this, err.toString());
     }
+  }
+
+  // ---- idle probe ----
+
+  /** Dispatch thread: input arrived; make sure a probe follows the silence after it. */
+  void inputSeen() {
+    Duration quiet = socket.options().idleProbe();
+    if (quiet.isZero()) {
+      return;
+    }
+    lastInputNanos = System.nanoTime();
+    if (probeArmed.compareAndSet(false, true)) {
+      socket.schedule(this::probeDue, quiet);
+    }
+  }
+
+  private void probeDue() {
+    if (!isOpen()) {
+      return;
+    }
+    long quietNanos = socket.options().idleProbe().toNanos();
+    long waited = System.nanoTime() - lastInputNanos;
+    if (waited < quietNanos) { // input kept coming: wait for the silence after it
+      socket.schedule(this::probeDue, Duration.ofNanos(quietNanos - waited));
+      return;
+    }
+    probeArmed.set(false);
+    log.debug("{}: input idle, probing", this);
+    // a peer that closed answers the first write with a reset; the JDK notices on the second
+    // write and fails the third ("closed output")
+    ping(PROBE_PINGS);
+  }
+
+  private void ping(int left) {
+    WebSocket w = ws;
+    if (w == null || !isOpen() || left == 0) {
+      return;
+    }
+    CompletableFuture<WebSocket> cf;
+    try {
+      cf = w.sendPing(EMPTY.duplicate());
+    } catch (RuntimeException e) {
+      cf = CompletableFuture.failedFuture(e);
+    }
+    cf.whenComplete((x, err) -> {
+      if (err == null) {
+        socket.schedule(() -> ping(left - 1), PROBE_GAP);
+      } else if (!(Socket.unwrap(err) instanceof IllegalStateException)) { // ISE: a pong in flight
+        socket.dispatch(() -> socket.probeFailed(this, err));
+      }
+    });
   }
 
   // ---- heartbeat ----

@@ -477,6 +477,7 @@ public final class Socket implements AutoCloseable {
     if (c.isClosed()) {
       return; // a connection given up on (heartbeat timeout): its late frames mean nothing
     }
+    c.inputSeen();
     ServerFrame frame;
     try {
       frame = serializer.decodeServerFrame(binary, bytes);
@@ -589,6 +590,17 @@ public final class Socket implements AutoCloseable {
     if (!c.isClosed()) {
       log.warn("{}: send failed, dropping the connection: {}", c, cause.toString());
       connectionClosed(c, ABNORMAL_CLOSURE, "send failed: " + cause, cause, CONNECTION_ERROR, true);
+      c.abort();
+    }
+  }
+
+  /** Dispatch thread: a probe ping could not be written: the server is gone (see idleProbe). */
+  void probeFailed(Connection c, Throwable err) {
+    if (!c.isClosed()) {
+      Throwable cause = unwrap(err);
+      log.info("{}: connection found closed by the idle probe: {}", c, cause.toString());
+      connectionClosed(c, ABNORMAL_CLOSURE, "closed by the server (found by the idle probe)", cause,
+          CONNECTION_ERROR, true);
       c.abort();
     }
   }

@@ -44,9 +44,12 @@ abstract class PeerTestBase {
     return s;
   }
 
+  /** A connected socket; also waits until the peer registered the connection (its side may lag). */
   Socket connected(UnaryOperator<SocketOptions.Builder> configure) {
+    int before = peer.connections.size();
     Socket s = socket(configure);
     TestSupport.get(s.connect());
+    TestSupport.await("the peer's side of the connection", () -> peer.connections.size() > before);
     return s;
   }
 
