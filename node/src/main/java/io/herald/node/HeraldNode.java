@@ -121,6 +121,12 @@ public final class HeraldNode implements AutoCloseable {
     return system;
   }
 
+  /** This node's cluster address as {@code host:port}, the form {@code herald.cluster.seed-nodes} takes. */
+  public String clusterHostPort() {
+    org.apache.pekko.actor.Address self = org.apache.pekko.cluster.Cluster.get(system).selfAddress();
+    return self.getHost().get() + ":" + self.getPort().get();
+  }
+
   /** Leaves the cluster and stops, as on SIGTERM. */
   @Override
   public void close() {

@@ -39,6 +39,38 @@ public final class TestNode {
     return HeraldNode.start(config, extraRoutes);
   }
 
+  /**
+   * Starts {@code size} nodes in this JVM that form one cluster through the first (each with its
+   * own remoting and WebSocket ports on loopback) and waits until every member is Up everywhere.
+   */
+  public static List<HeraldNode> startCluster(int size, Map<String, Object> overrides) throws Exception {
+    List<HeraldNode> nodes = new java.util.ArrayList<>();
+    HeraldNode first = start(List.of(), overrides);
+    nodes.add(first);
+    for (int i = 1; i < size; i++) {
+      Map<String, Object> withSeed = new java.util.HashMap<>(overrides);
+      withSeed.put("herald.cluster.seed-nodes", first.clusterHostPort());
+      nodes.add(start(List.of(), withSeed));
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    for (HeraldNode node : nodes) {
+      org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(node.system());
+      while (upMembers(cluster) < size) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("cluster of " + size + " did not form: " + cluster.state());
+        }
+        Thread.sleep(50);
+      }
+    }
+    return nodes;
+  }
+
+  private static long upMembers(org.apache.pekko.cluster.Cluster cluster) {
+    return java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up())
+        .count();
+  }
+
   /** The WebSocket URL of {@code node} for protocol version {@code vsn}. */
   public static String url(HeraldNode node, String vsn) {
     return "ws://127.0.0.1:" + node.port() + "/socket/websocket?vsn=" + vsn;
