@@ -67,9 +67,14 @@ public final class HeraldNode implements AutoCloseable {
     try {
       ClusterFormation.joinAndAwaitUp(system, settings.cluster());
       ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
-      TopicEntity.initSharding(sharding, settings.topic().idlePassivation());
+      TopicEntity.initSharding(
+          sharding,
+          new TopicEntity.Settings(
+              settings.topic().idlePassivation(),
+              settings.topic().interestQueryTimeout(),
+              settings.topic().recoveryBuffer()));
       ActorRef<NodeFanout.Command> fanout =
-          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout()), "node-fanout");
+          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout()), NodeFanout.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket());
       SocketEdge edge = SocketEdge.bind(settings, system, deps);

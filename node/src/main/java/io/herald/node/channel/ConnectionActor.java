@@ -118,7 +118,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       if (owner == null) {
         owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
       }
-      owner.tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary));
+      owner.tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, null));
     }
 
     @Override
@@ -149,7 +149,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     public void broadcast(String event, Payload payload) {
       deps.sharding()
           .entityRefFor(TopicEntity.KEY, topic)
-          .tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary));
+          .tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, null));
     }
 
     @Override

@@ -29,7 +29,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       Duration malformedLogInterval) {}
 
   /** Topic entities. */
-  public record Topic(Duration idlePassivation, int numberOfShards) {}
+  public record Topic(Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int numberOfShards) {}
 
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
@@ -57,6 +57,8 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getDuration("socket.malformed-log-interval")),
         new Topic(
             h.getDuration("topic.idle-passivation"),
+            h.getDuration("topic.interest-query-timeout"),
+            h.getInt("topic.recovery-buffer"),
             config.getInt("pekko.cluster.sharding.number-of-shards")),
         new Cluster(
             h.getString("cluster.host"),

@@ -39,8 +39,17 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
+  /** The actor's name under /user on every node: topic entities find it by this path. */
+  public static final String NAME = "node-fanout";
+
+  public static final String PATH = "/user/" + NAME;
+
   /** Messages of the node fan-out. */
   public sealed interface Command {}
+
+  /** A new incarnation of a topic's owner asks whether this node has subscribers of the topic. */
+  public record InterestQuery(String topic, ActorRef<TopicEntity.Command> entity)
+      implements Command, CborSerializable {}
 
   /** Subscribe a socket; answered with {@link ConnectionActor.Subscribed} once the topic's owner knows this node. */
   public record Subscribe(String topic, String joinRef, Subscriber subscriber) implements Command {}
@@ -90,7 +99,15 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(TopicRegistered.class, this::onRegistered)
+        .onMessage(InterestQuery.class, this::onInterestQuery)
         .build();
+  }
+
+  private Behavior<Command> onInterestQuery(InterestQuery query) {
+    LocalTopic topic = topics.get(query.topic());
+    boolean interested = topic != null && !topic.subscribers.isEmpty();
+    query.entity().tell(new TopicEntity.Interest(getContext().getSelf(), interested));
+    return this;
   }
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
@@ -163,6 +180,8 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (topic == null || topic.subscribers.isEmpty()) {
       return this;
     }
+    // A new incarnation of the owner (after a rebalance or a crash) numbers from 1 under a new epoch.
+    topic.epoch = deliver.epoch();
     Payload payload = deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
     if (topic.intercepting > 0) {
       for (Subscription s : topic.subscribers.values()) {

@@ -2,9 +2,11 @@ package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -12,9 +14,12 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * The single owner of one topic, sharded across the cluster by topic name.
@@ -24,9 +29,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * {@link NodeFanout.Deliver} per interested node; since one actor numbers and sends them, every node
  * receives a topic's messages in seq order.
  *
- * <p>When the entity stops (passivation, rebalance, crash) the state is lost: the next incarnation
- * takes a fresh epoch and starts seq again at 1. It passivates itself once no node has been
- * interested for {@code herald.topic.idle-passivation}.
+ * <p>An incarnation starts (first use, rebalance, or after its node died) with a fresh epoch and seq 0,
+ * and knows nothing: before serving, it asks every member's {@link NodeFanout} whether it has
+ * subscribers of the topic (one message per node), holding publishes meanwhile in a bounded buffer.
+ * It passivates itself once no node has been interested for {@code herald.topic.idle-passivation}.
  */
 public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
@@ -41,10 +47,27 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** A node has no subscribers any more. */
   public record Unregister(ActorRef<NodeFanout.Command> node) implements Command {}
 
-  /** Publish one event; {@code binary} says whether the payload is JSON text or binary data. */
-  public record Publish(String event, byte[] payload, boolean binary) implements Command {}
+  /**
+   * Publish one event; {@code binary} says whether the payload is JSON text or binary data.
+   * {@code replyTo}, when not null, is told the message's seq once it is numbered and sent.
+   */
+  public record Publish(String event, byte[] payload, boolean binary, ActorRef<Published> replyTo)
+      implements Command {}
+
+  /** The answer to a {@link Publish} with a replyTo. */
+  public record Published(String topic, long epoch, long seq) implements CborSerializable {}
+
+  /** A node's answer to {@link NodeFanout.InterestQuery}. */
+  public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
+
+  /** Settings of every topic entity. */
+  public record Settings(Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer) {}
 
   private enum IdleCheck implements Command {
+    INSTANCE
+  }
+
+  private enum InterestQueryTimedOut implements Command {
     INSTANCE
   }
 
@@ -53,31 +76,31 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     INSTANCE
   }
 
-  public static void initSharding(ClusterSharding sharding, Duration idlePassivation) {
+  public static void initSharding(ClusterSharding sharding, Settings settings) {
     sharding.init(
-        Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), idlePassivation))
+        Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings))
             .withStopMessage(Stop.INSTANCE));
   }
 
   static Behavior<Command> create(
-      ClusterSharding sharding,
-      String topic,
-      ActorRef<ClusterSharding.ShardCommand> shard,
-      Duration idlePassivation) {
+      ClusterSharding sharding, String topic, ActorRef<ClusterSharding.ShardCommand> shard, Settings settings) {
     return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> new TopicEntity(ctx, timers, sharding, topic, shard, idlePassivation)));
+        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, sharding, topic, shard, settings)));
   }
 
   private final ClusterSharding sharding;
   private final String topic;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
-  private final Duration idlePassivation;
+  private final Settings settings;
   private final long epoch;
   private final Set<ActorRef<NodeFanout.Command>> nodes = new HashSet<>();
+  /** Members not yet answered the interest query; empty once the entity serves. */
+  private final Set<Address> awaitingInterest = new HashSet<>();
+  /** Publishes held while the interest query runs. */
+  private final ArrayDeque<Publish> held = new ArrayDeque<>();
   private long seq;
+  private long droppedWhileRecovering;
   private boolean stopping;
 
   private TopicEntity(
@@ -86,16 +109,34 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       ClusterSharding sharding,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
-      Duration idlePassivation) {
+      Settings settings) {
     super(ctx);
     this.sharding = sharding;
     this.topic = topic;
     this.shard = shard;
     this.timers = timers;
-    this.idlePassivation = idlePassivation;
+    this.settings = settings;
     // Positive and unlikely to repeat: subscribers compare epochs to detect a new incarnation.
     this.epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-    armIdleCheck();
+    askEveryNodeForInterest();
+  }
+
+  private void askEveryNodeForInterest() {
+    for (Member member : Cluster.get(getContext().getSystem()).state().getMembers()) {
+      MemberStatus status = member.status();
+      if (status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.leaving()) {
+        awaitingInterest.add(member.address());
+        getContext()
+            .classicActorContext()
+            .actorSelection(member.address() + NodeFanout.PATH)
+            .tell(new NodeFanout.InterestQuery(topic, getContext().getSelf()), org.apache.pekko.actor.ActorRef.noSender());
+      }
+    }
+    if (awaitingInterest.isEmpty()) {
+      armIdleCheck();
+    } else {
+      timers.startSingleTimer(InterestQueryTimedOut.INSTANCE, InterestQueryTimedOut.INSTANCE, settings.interestQueryTimeout());
+    }
   }
 
   @Override
@@ -104,12 +145,30 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Register.class, this::onRegister)
         .onMessage(Unregister.class, this::onUnregister)
+        .onMessage(Interest.class, this::onInterest)
+        .onMessageEquals(InterestQueryTimedOut.INSTANCE, this::onInterestQueryTimedOut)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
 
   private Behavior<Command> onPublish(Publish publish) {
+    if (!awaitingInterest.isEmpty()) {
+      if (held.size() >= settings.recoveryBuffer()) {
+        droppedWhileRecovering++;
+        getContext().getLog().warn(
+            "topic {}: publish dropped, {} already held while the interest query runs ({} dropped)",
+            topic, held.size(), droppedWhileRecovering);
+        return this;
+      }
+      held.add(publish);
+      return this;
+    }
+    deliver(publish);
+    return this;
+  }
+
+  private void deliver(Publish publish) {
     seq++;
     if (!nodes.isEmpty()) {
       NodeFanout.Deliver deliver =
@@ -118,7 +177,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         node.tell(deliver);
       }
     }
-    return this;
+    if (publish.replyTo() != null) {
+      publish.replyTo().tell(new Published(topic, epoch, seq));
+    }
   }
 
   private Behavior<Command> onRegister(Register register) {
@@ -130,6 +191,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
     nodes.add(register.node());
     timers.cancel(IdleCheck.INSTANCE);
+    // Safe while the interest query runs: held publishes go out to every registered node.
     register.node().tell(new NodeFanout.TopicRegistered(topic, epoch, seq));
     return this;
   }
@@ -140,8 +202,42 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     return this;
   }
 
+  private Behavior<Command> onInterest(Interest interest) {
+    if (interest.interested() && !stopping) {
+      nodes.add(interest.node());
+      timers.cancel(IdleCheck.INSTANCE);
+    }
+    Address from = interest.node().path().address();
+    if (!from.hasGlobalScope()) {
+      // This node's own fan-out answers with a local address; members are listed by their remote one.
+      from = Cluster.get(getContext().getSystem()).selfMember().address();
+    }
+    if (awaitingInterest.remove(from) && awaitingInterest.isEmpty()) {
+      serve();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onInterestQueryTimedOut() {
+    if (!awaitingInterest.isEmpty()) {
+      // A node that answers later is still added (onInterest); until then it misses messages.
+      getContext().getLog().warn("topic {}: no interest answer from {} in {}", topic, awaitingInterest, settings.interestQueryTimeout());
+      awaitingInterest.clear();
+      serve();
+    }
+    return this;
+  }
+
+  private void serve() {
+    timers.cancel(InterestQueryTimedOut.INSTANCE);
+    while (!held.isEmpty()) {
+      deliver(held.poll());
+    }
+    armIdleCheck();
+  }
+
   private Behavior<Command> onIdleCheck() {
-    if (nodes.isEmpty() && !stopping) {
+    if (nodes.isEmpty() && !stopping && awaitingInterest.isEmpty()) {
       stopping = true;
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
@@ -150,7 +246,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private void armIdleCheck() {
     if (nodes.isEmpty()) {
-      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, idlePassivation);
+      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idlePassivation());
     }
   }
 }
