@@ -8,7 +8,6 @@ import io.herald.node.config.HeraldConfig;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
-import io.herald.node.transport.CloseCodes;
 import io.herald.node.transport.SocketEdge;
 import java.time.Duration;
 import java.util.List;
@@ -101,8 +100,9 @@ public final class HeraldNode implements AutoCloseable {
         CoordinatedShutdown.PhaseServiceRequestsDone(),
         "herald-close-sockets",
         () -> {
-          edge.closeAll(CloseCodes.SERVICE_RESTART, "server shutting down", closeTimeout);
-          return CompletableFuture.completedFuture(Done.getInstance());
+          HeraldSettings.Drain drain = settings.drain();
+          return edge.drain(drain.batchSize(), drain.batchInterval(), drain.timeout(), closeTimeout)
+              .thenApply(v -> Done.getInstance());
         });
     shutdown.addTask(
         CoordinatedShutdown.PhaseActorSystemTerminate(),

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 
 /** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
-public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster) {
+public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster, Drain drain) {
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -30,6 +30,9 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
 
   /** Topic entities. */
   public record Topic(Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int numberOfShards) {}
+
+  /** Closing the sockets of a node that shuts down. */
+  public record Drain(int batchSize, Duration batchInterval, Duration timeout) {}
 
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
@@ -64,7 +67,11 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getString("cluster.host"),
             h.getInt("cluster.port"),
             h.getString("cluster.seed-nodes"),
-            h.getDuration("cluster.formation-timeout")));
+            h.getDuration("cluster.formation-timeout")),
+        new Drain(
+            h.getInt("drain.batch-size"),
+            h.getDuration("drain.batch-interval"),
+            h.getDuration("drain.timeout")));
   }
 
   private static int bytes(Config c, String path) {

@@ -22,12 +22,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.slf4j.Logger;
@@ -129,11 +136,46 @@ public final class SocketEdge implements AutoCloseable {
     serverChannel.close().awaitUninterruptibly();
   }
 
-  /** Closes every open socket with {@code code}. */
-  public void closeAll(int code, String reason, Duration timeout) {
-    for (Channel ch : sockets) {
-      Outbound.close(ch, code, reason, timeout);
+  /**
+   * Closes every open socket with 1012, {@code batchSize} at a time every {@code batchInterval}, each
+   * at a random moment within its batch's interval, so that clients do not reconnect to the other
+   * nodes all at once (Phoenix's drainer does the same). Sockets still open at {@code deadline} are
+   * closed at once. The future completes when every socket is closed.
+   */
+  public CompletableFuture<Void> drain(int batchSize, Duration batchInterval, Duration deadline, Duration closeTimeout) {
+    List<Channel> open = new ArrayList<>(sockets);
+    Collections.shuffle(open);
+    log.info("draining {} sockets in batches of {} every {}", open.size(), batchSize, batchInterval);
+    long intervalMillis = Math.max(1, batchInterval.toMillis());
+    long deadlineMillis = deadline.toMillis();
+    EventExecutor timer = GlobalEventExecutor.INSTANCE;
+    for (int i = 0; i < open.size(); i++) {
+      Channel ch = open.get(i);
+      long at = (i / batchSize) * intervalMillis + ThreadLocalRandom.current().nextLong(intervalMillis);
+      timer.schedule(
+          () -> Outbound.close(ch, CloseCodes.SERVICE_RESTART, "server shutting down", closeTimeout),
+          Math.min(at, deadlineMillis),
+          TimeUnit.MILLISECONDS);
     }
+    CompletableFuture<Void> drained = new CompletableFuture<>();
+    ScheduledFuture<?> watch =
+        timer.scheduleAtFixedRate(
+            () -> {
+              if (sockets.isEmpty()) {
+                drained.complete(null);
+              }
+            },
+            0,
+            50,
+            TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> giveUp =
+        timer.schedule(() -> drained.complete(null), deadlineMillis + closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    drained.whenComplete(
+        (v, e) -> {
+          watch.cancel(false);
+          giveUp.cancel(false);
+        });
+    return drained;
   }
 
   @Override
