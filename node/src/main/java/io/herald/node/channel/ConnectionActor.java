@@ -67,6 +67,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record JoinTimedOut(String topic, String joinRef) implements Command {}
 
+  private record PublishAcknowledged(TopicEntity.Published published) implements Command {}
+
+  /** A reply to a client event, sent once the owner acknowledged the first {@code releaseAt} broadcasts. */
+  private record HeldReply(String ref, String status, Payload response, long releaseAt) {}
+
   /** What every connection of a node shares. */
   public record Dependencies(
       ChannelRoutes routes,
@@ -94,6 +99,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     final Payload joinReply;
     State state = State.JOINING;
     EntityRef<TopicEntity.Command> owner;
+    /** Broadcasts sent to the topic's owner, and how many of them it acknowledged (it answers in order). */
+    long published;
+    long acknowledged;
+    /** Replies that wait until the broadcasts made before them are acknowledged. */
+    final ArrayDeque<HeldReply> heldReplies = new ArrayDeque<>();
 
     JoinedChannel(String topic, String joinRef, String joinPushRef, ChannelHandler handler, Payload joinReply) {
       this.topic = topic;
@@ -118,7 +128,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       if (owner == null) {
         owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
       }
-      owner.tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, null));
+      published++;
+      owner.tell(
+          new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef));
     }
 
     @Override
@@ -149,7 +161,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     public void broadcast(String event, Payload payload) {
       deps.sharding()
           .entityRefFor(TopicEntity.KEY, topic)
-          .tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, null));
+          .tell(TopicEntity.Publish.unacknowledged(event, payload.bytes(), payload instanceof Payload.Binary));
     }
 
     @Override
@@ -165,6 +177,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final Map<String, String> connectParams;
   private final Dependencies deps;
   private final Subscriber subscriber;
+  private final ActorRef<TopicEntity.Published> publishAcks;
   private final Map<String, JoinedChannel> channels = new HashMap<>();
   /** The join waiting for its topic's owner; frames that arrive meanwhile wait in {@link #held}. */
   private JoinedChannel pendingJoin;
@@ -184,6 +197,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.connectParams = connectParams;
     this.deps = deps;
     this.subscriber = new Subscriber(ctx.getSelf(), channel, serializer, java.util.Set.of());
+    this.publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
   }
 
   @Override
@@ -192,6 +206,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         .onMessage(Inbound.class, this::onInbound)
         .onMessage(Subscribed.class, this::onSubscribed)
         .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
+        .onMessage(PublishAcknowledged.class, this::onPublishAcknowledged)
         .onMessage(Intercepted.class, this::onIntercepted)
         .onMessage(Disconnected.class, d -> onDisconnected())
         .build();
@@ -338,8 +353,28 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return;
     }
     if (result instanceof ChannelHandler.InResult.Reply r) {
-      reply(m, ch.joinRef, r.status(), r.response());
+      // An ok for a push that broadcast means the topic's owner numbered the message: hold the reply
+      // until it says so (replies stay in order behind earlier held ones).
+      if (ch.acknowledged < ch.published) {
+        ch.heldReplies.add(new HeldReply(m.ref(), r.status(), r.response(), ch.published));
+      } else {
+        reply(m, ch.joinRef, r.status(), r.response());
+      }
     }
+  }
+
+  private Behavior<Command> onPublishAcknowledged(PublishAcknowledged ack) {
+    TopicEntity.Published published = ack.published();
+    JoinedChannel ch = channels.get(published.topic());
+    if (ch == null || !ch.joinRef.equals(published.replyTag())) {
+      return this; // the channel was left or joined again since
+    }
+    ch.acknowledged++;
+    while (!ch.heldReplies.isEmpty() && ch.heldReplies.peek().releaseAt() <= ch.acknowledged) {
+      HeldReply held = ch.heldReplies.poll();
+      send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref(), ch.topic, held.status(), held.response())));
+    }
+    return this;
   }
 
   private Behavior<Command> onIntercepted(Intercepted intercepted) {

@@ -49,13 +49,18 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   /**
    * Publish one event; {@code binary} says whether the payload is JSON text or binary data.
-   * {@code replyTo}, when not null, is told the message's seq once it is numbered and sent.
+   * {@code replyTo}, when not null, is told the message's seq once it is numbered and sent to every
+   * interested node, with {@code replyTag} echoed so the publisher can match the answer.
    */
-  public record Publish(String event, byte[] payload, boolean binary, ActorRef<Published> replyTo)
-      implements Command {}
+  public record Publish(String event, byte[] payload, boolean binary, ActorRef<Published> replyTo, String replyTag)
+      implements Command {
+    public static Publish unacknowledged(String event, byte[] payload, boolean binary) {
+      return new Publish(event, payload, binary, null, null);
+    }
+  }
 
-  /** The answer to a {@link Publish} with a replyTo. */
-  public record Published(String topic, long epoch, long seq) implements CborSerializable {}
+  /** The answer to a {@link Publish} with a replyTo: the message is numbered and on its way. */
+  public record Published(String topic, long epoch, long seq, String replyTag) implements CborSerializable {}
 
   /** A node's answer to {@link NodeFanout.InterestQuery}. */
   public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
@@ -178,7 +183,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       }
     }
     if (publish.replyTo() != null) {
-      publish.replyTo().tell(new Published(topic, epoch, seq));
+      publish.replyTo().tell(new Published(topic, epoch, seq, publish.replyTag()));
     }
   }
 

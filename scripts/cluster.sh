@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A local Herald cluster on this machine: several nodes, each with its own ports, log file and PID file.
+#
+#   scripts/cluster.sh start [N]   start N nodes (default 3); node i listens for WebSockets on
+#                                  BASE_HTTP_PORT+i and for cluster traffic on BASE_CLUSTER_PORT+i
+#   scripts/cluster.sh status      which nodes run, their ports and PIDs
+#   scripts/cluster.sh stop        SIGTERM every node (graceful: drain sockets, hand off topics, leave)
+#   scripts/cluster.sh kill I      SIGKILL node I (a crash, for failure tests)
+#   scripts/cluster.sh term I      SIGTERM node I only
+#
+# Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_CLUSTER_PORT (17355),
+# JAVA_OPTS, and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
+BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
+BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
+JAR=node/target/herald-node.jar
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+build_if_needed() {
+  if [ ! -f "$JAR" ] || [ -n "$(find protocol/src node/src pom.xml protocol/pom.xml node/pom.xml -newer "$JAR" -type f -print -quit)" ]; then
+    mvn -B -q -DskipTests package
+  fi
+}
+
+start() {
+  local n="${1:-3}"
+  build_if_needed
+  mkdir -p "$RUN_DIR"
+  local seed="127.0.0.1:${BASE_CLUSTER_PORT}"
+  for ((i = 0; i < n; i++)); do
+    local pidf="$RUN_DIR/node-$i.pid"
+    if alive "$pidf"; then
+      echo "node $i already runs (pid $(cat "$pidf"))"
+      continue
+    fi
+    HERALD_HTTP_PORT=$((BASE_HTTP_PORT + i)) \
+    HERALD_CLUSTER_HOST=127.0.0.1 \
+    HERALD_CLUSTER_PORT=$((BASE_CLUSTER_PORT + i)) \
+    HERALD_SEED_NODES="$seed" \
+      nohup java ${JAVA_OPTS:-} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
+    echo $! >"$pidf"
+    echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
+  done
+  # Wait until every node serves its port (the edge binds only once the node is an Up member).
+  for ((i = 0; i < n; i++)); do
+    local port=$((BASE_HTTP_PORT + i)) waited=0
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
+      if [ "$waited" -ge 600 ]; then echo "node $i did not listen in 60 s" >&2; exit 1; fi
+      sleep 0.1; waited=$((waited + 1))
+    done
+  done
+  echo "cluster of $n up"
+}
+
+status() {
+  shopt -s nullglob
+  local any=0
+  for pidf in "$RUN_DIR"/node-*.pid; do
+    any=1
+    local i="${pidf##*/node-}"; i="${i%.pid}"
+    if alive "$pidf"; then
+      echo "node $i: running, pid $(cat "$pidf"), http port $((BASE_HTTP_PORT + i)), cluster port $((BASE_CLUSTER_PORT + i))"
+    else
+      echo "node $i: stopped"
+    fi
+  done
+  [ "$any" = 1 ] || echo "no nodes in $RUN_DIR"
+}
+
+signal_node() {
+  local sig="$1" i="$2" pidf="$RUN_DIR/node-$2.pid"
+  if alive "$pidf"; then
+    kill "-$sig" "$(cat "$pidf")"
+    echo "node $i: sent SIG$sig to pid $(cat "$pidf")"
+  else
+    echo "node $i is not running"
+  fi
+}
+
+stop() {
+  shopt -s nullglob
+  local pids=()
+  for pidf in "$RUN_DIR"/node-*.pid; do
+    if alive "$pidf"; then
+      kill -TERM "$(cat "$pidf")"
+      pids+=("$(cat "$pidf")")
+    fi
+    rm -f "$pidf"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; echo "pid $pid did not stop in 60 s: killed"; fi
+  done
+  echo "stopped ${#pids[@]} nodes"
+}
+
+case "${1:-}" in
+  start) start "${2:-3}" ;;
+  status) status ;;
+  stop) stop ;;
+  kill) signal_node KILL "${2:?node index}" ;;
+  term) signal_node TERM "${2:?node index}" ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
