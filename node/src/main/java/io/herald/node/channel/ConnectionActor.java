@@ -16,6 +16,7 @@ import io.herald.protocol.Serializer;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -69,8 +70,20 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record PublishAcknowledged(TopicEntity.Published published) implements Command {}
 
-  /** A reply to a client event, sent once the owner acknowledged the first {@code releaseAt} broadcasts. */
-  private record HeldReply(String ref, String status, Payload response, long releaseAt) {}
+  /** A reply to a client event, sent once the owner acknowledged the {@code pending} broadcasts of its call. */
+  private static final class HeldReply {
+    final String ref;
+    final String status;
+    final Payload response;
+    int pending;
+
+    HeldReply(String ref, String status, Payload response, int pending) {
+      this.ref = ref;
+      this.status = status;
+      this.response = response;
+      this.pending = pending;
+    }
+  }
 
   /** What every connection of a node shares. */
   public record Dependencies(
@@ -99,11 +112,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     final Payload joinReply;
     State state = State.JOINING;
     EntityRef<TopicEntity.Command> owner;
-    /** Broadcasts sent to the topic's owner, and how many of them it acknowledged (it answers in order). */
-    long published;
-    long acknowledged;
-    /** Replies that wait until the broadcasts made before them are acknowledged. */
-    final ArrayDeque<HeldReply> heldReplies = new ArrayDeque<>();
+    /** Numbers the handler calls of this channel; broadcasts carry it so their acknowledgements find the call. */
+    long callId;
+    int publishedInCall;
+    /** Replies waiting for the topic's owner to acknowledge the broadcasts of their call, by call. */
+    final LinkedHashMap<Long, HeldReply> heldReplies = new LinkedHashMap<>();
 
     JoinedChannel(String topic, String joinRef, String joinPushRef, ChannelHandler handler, Payload joinReply) {
       this.topic = topic;
@@ -128,9 +141,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       if (owner == null) {
         owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
       }
-      published++;
+      publishedInCall++;
       owner.tell(
-          new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef));
+          new TopicEntity.Publish(
+              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef + "/" + callId));
     }
 
     @Override
@@ -346,6 +360,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return;
     }
     ChannelHandler.InResult result;
+    ch.callId++;
+    ch.publishedInCall = 0;
     try {
       result = ch.handler.handleIn(m.event(), m.payload(), ch);
     } catch (RuntimeException e) {
@@ -354,9 +370,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     if (result instanceof ChannelHandler.InResult.Reply r) {
       // An ok for a push that broadcast means the topic's owner numbered the message: hold the reply
-      // until it says so (replies stay in order behind earlier held ones).
-      if (ch.acknowledged < ch.published) {
-        ch.heldReplies.add(new HeldReply(m.ref(), r.status(), r.response(), ch.published));
+      // until it says so. A broadcast lost with its owner's node leaves its reply unsent, and the
+      // client's push times out, which is the truth.
+      if (ch.publishedInCall > 0) {
+        if (ch.heldReplies.size() >= deps.settings().maxHeldReplies()) {
+          Long oldest = ch.heldReplies.keySet().iterator().next();
+          ch.heldReplies.remove(oldest); // its client has long timed out
+        }
+        ch.heldReplies.put(ch.callId, new HeldReply(m.ref(), r.status(), r.response(), ch.publishedInCall));
       } else {
         reply(m, ch.joinRef, r.status(), r.response());
       }
@@ -366,13 +387,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private Behavior<Command> onPublishAcknowledged(PublishAcknowledged ack) {
     TopicEntity.Published published = ack.published();
     JoinedChannel ch = channels.get(published.topic());
-    if (ch == null || !ch.joinRef.equals(published.replyTag())) {
+    if (ch == null || !published.replyTag().startsWith(ch.joinRef + "/")) {
       return this; // the channel was left or joined again since
     }
-    ch.acknowledged++;
-    while (!ch.heldReplies.isEmpty() && ch.heldReplies.peek().releaseAt() <= ch.acknowledged) {
-      HeldReply held = ch.heldReplies.poll();
-      send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref(), ch.topic, held.status(), held.response())));
+    long call = Long.parseLong(published.replyTag().substring(ch.joinRef.length() + 1));
+    HeldReply held = ch.heldReplies.get(call);
+    if (held != null && --held.pending == 0) {
+      ch.heldReplies.remove(call);
+      send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref, ch.topic, held.status, held.response)));
     }
     return this;
   }

@@ -26,6 +26,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       Duration slowConsumerCloseTimeout,
       Duration joinTimeout,
       int maxHeldFrames,
+      int maxHeldReplies,
       Duration malformedLogInterval) {}
 
   /** Topic entities. */
@@ -57,6 +58,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getDuration("socket.slow-consumer-close-timeout"),
             h.getDuration("socket.join-timeout"),
             h.getInt("socket.max-held-frames"),
+            h.getInt("socket.max-held-replies"),
             h.getDuration("socket.malformed-log-interval")),
         new Topic(
             h.getDuration("topic.idle-passivation"),

@@ -1,0 +1,141 @@
+// Failover measurement against a local 3-node cluster (scripts/failover.sh runs it): subscribers on
+// nodes 1 and 2, a publisher on node 1 publishing steadily to 100 topics, node 0 killed with SIGKILL
+// mid-run. Reports how long the topics that lived on node 0 were silent, and whether every publish
+// acknowledged (ok reply) after the kill reached both surviving subscribers. Not a test: a measurement.
+"use strict";
+const WebSocket = require("ws");
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const ports = (args.ports || "4000,4001,4002").split(",").map(Number);
+const killPid = Number(args["kill-pid"]);
+const topics = Number(args.topics || 100);
+const rate = Number(args.rate || 500);
+const killAt = Number(args["kill-at"] || 5) * 1000;
+const duration = Number(args.seconds || 60) * 1000;
+const pushTimeout = 10000;
+
+const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms
+const url = (port) => `ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`;
+
+function open(port, onFrame) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url(port));
+    ws.on("open", () => resolve(ws));
+    ws.on("error", reject);
+    ws.on("message", (data) => onFrame(JSON.parse(data.toString())));
+  });
+}
+
+async function joinAll(ws, pending) {
+  const joins = [];
+  for (let t = 0; t < topics; t++) {
+    const ref = String(t + 1);
+    joins.push(new Promise((resolve) => pending.set(ref, resolve)));
+    ws.send(JSON.stringify([ref, ref, `room:fo-${t}`, "phx_join", {}]));
+  }
+  await Promise.all(joins);
+}
+
+async function main() {
+  const received = [new Map(), new Map()]; // subscriber -> n -> receive time
+  const lastSeen = [new Map(), new Map()]; // subscriber -> topic -> [times]
+  const subs = [];
+  for (let s = 0; s < 2; s++) {
+    const pending = new Map();
+    const ws = await open(ports[s + 1], ([jr, ref, topic, event, payload]) => {
+      if (event === "phx_reply" && pending.has(ref)) pending.get(ref)();
+      else if (event === "msg") {
+        const t = now();
+        received[s].set(payload.n, t);
+        if (!lastSeen[s].has(topic)) lastSeen[s].set(topic, []);
+        lastSeen[s].get(topic).push(t);
+      }
+    });
+    await joinAll(ws, pending);
+    const hb = setInterval(() => ws.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
+    subs.push({ ws, hb });
+  }
+  const pubPending = new Map();
+  const sent = new Map(); // n -> {at, topic, ackAt}
+  const pub = await open(ports[1], ([jr, ref, topic, event, payload]) => {
+    if (event !== "phx_reply") return;
+    if (pubPending.has(ref)) return pubPending.get(ref)();
+    const n = Number(ref.slice(1));
+    const s = sent.get(n);
+    if (s && payload.status === "ok") s.ackAt = now();
+  });
+  await joinAll(pub, pubPending);
+  const hb = setInterval(() => pub.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
+
+  const start = now();
+  let killTime = null;
+  let n = 0;
+  await new Promise((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = now() - start;
+      if (killTime === null && elapsed >= killAt) {
+        process.kill(killPid, "SIGKILL");
+        killTime = now();
+        process.stderr.write(`killed pid ${killPid} at ${(elapsed / 1000).toFixed(1)} s\n`);
+      }
+      if (elapsed >= duration) {
+        clearInterval(tick);
+        return resolve();
+      }
+      const due = Math.floor((elapsed / 1000) * rate);
+      while (n < due) {
+        const topic = `room:fo-${n % topics}`;
+        sent.set(n, { at: now(), topic, ackAt: null });
+        pub.send(JSON.stringify(["" + ((n % topics) + 1), "p" + n, topic, "msg", { n }]));
+        n++;
+      }
+    }, 5);
+  });
+  await new Promise((r) => setTimeout(r, pushTimeout)); // late replies and deliveries
+
+  // Silence per topic around the kill, per subscriber: the longest gap between deliveries after the kill.
+  const gaps = [];
+  for (let s = 0; s < 2; s++) {
+    for (let t = 0; t < topics; t++) {
+      const times = (lastSeen[s].get(`room:fo-${t}`) || []).filter((x) => x >= killTime - 1000);
+      let longest = 0;
+      let prev = killTime;
+      for (const x of times) {
+        longest = Math.max(longest, x - prev);
+        prev = x;
+      }
+      gaps.push({ s, t, gap: longest });
+    }
+  }
+  const affected = gaps.filter((g) => g.gap > 1000).map((g) => g.gap).sort((a, b) => a - b);
+  let ackedAfter = 0, ackedAfterMissing = 0, unacked = 0, unackedDelivered = 0;
+  for (const [k, v] of sent) {
+    if (v.ackAt === null) {
+      unacked++;
+      if (received[0].has(k) && received[1].has(k)) unackedDelivered++;
+      continue;
+    }
+    if (v.ackAt > killTime) {
+      ackedAfter++;
+      if (!received[0].has(k) || !received[1].has(k)) ackedAfterMissing++;
+    }
+  }
+  const pct = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.floor(p * a.length))] : 0);
+  const result = {
+    cmd: "failover", topics, rate, published: n,
+    topic_subscriptions_silent_over_1s: affected.length, of: gaps.length,
+    silence_ms: { min: affected[0] || 0, p50: pct(affected, 0.5), max: affected[affected.length - 1] || 0 },
+    acked_after_kill: ackedAfter, acked_after_kill_missing_on_a_survivor: ackedAfterMissing,
+    never_acked: unacked, never_acked_but_delivered: unackedDelivered,
+  };
+  console.log(`published ${n} messages to ${topics} topics at ${rate}/s; node killed at ${killAt / 1000} s`);
+  console.log(`subscriptions silent for over 1 s after the kill: ${affected.length} of ${gaps.length}; silence min ${result.silence_ms.min.toFixed(0)} ms, median ${result.silence_ms.p50.toFixed(0)} ms, max ${result.silence_ms.max.toFixed(0)} ms`);
+  console.log(`publishes acknowledged after the kill: ${ackedAfter}, missing on a surviving subscriber: ${ackedAfterMissing}`);
+  console.log(`publishes never acknowledged (the client would retry): ${unacked} (${unackedDelivered} of them delivered anyway)`);
+  console.log(JSON.stringify(result));
+  for (const s of subs) { clearInterval(s.hb); s.ws.close(); }
+  clearInterval(hb);
+  pub.close();
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

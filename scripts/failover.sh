@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Measures failover on a local 3-node cluster: starts it (scripts/cluster.sh), runs
+# node/src/test/js/failover.js (subscribers on nodes 1 and 2, a publisher on node 1, node 0 killed
+# with SIGKILL after --kill-at seconds), then stops the cluster. Extra arguments go to failover.js
+# (--topics=100 --rate=500 --seconds=60 --kill-at=5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+(cd node/src/test/js && [ -d node_modules ] || npm ci --no-audit --no-fund)
+export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/failover}"
+scripts/cluster.sh start 3
+trap 'scripts/cluster.sh stop' EXIT
+node node/src/test/js/failover.js --kill-pid="$(cat "$HERALD_RUN_DIR/node-0.pid")" "$@"
