@@ -97,6 +97,8 @@ public final class Socket implements AutoCloseable {
   private Connection conn; // handshaking or open; null between connections
   private boolean wantConnected; // connect() called, disconnect() not since
   private int reconnectAttempt;
+  /** Which of the endpoint and its alternates the next connection attempt uses (modulo their number). */
+  private int endpointIndex;
   private ScheduledFuture<?> reconnectTimer;
   private CompletableFuture<Void> connectFuture;
   private volatile Connection openConn; // read without the lock on every push
@@ -284,6 +286,14 @@ public final class Socket implements AutoCloseable {
   /** The endpoint with the connect params and {@code vsn} appended to its query, URL-encoded. */
   URI connectUri() {
     URI endpoint = options.endpoint();
+    List<URI> alternates = options.alternateEndpoints();
+    if (!alternates.isEmpty()) {
+      int i;
+      synchronized (lock) {
+        i = endpointIndex % (alternates.size() + 1);
+      }
+      endpoint = i == 0 ? endpoint : alternates.get(i - 1);
+    }
     StringBuilder query = new StringBuilder();
     if (endpoint.getRawQuery() != null && !endpoint.getRawQuery().isEmpty()) {
       query.append(endpoint.getRawQuery());
@@ -420,6 +430,7 @@ public final class Socket implements AutoCloseable {
         return;
       }
       Duration delay = backoff.delay(reconnectAttempt++);
+      endpointIndex++; // the next attempt goes to the next node, if there are several
       log.debug("{}: reconnecting in {} ms (attempt {})", this, delay.toMillis(), reconnectAttempt);
       reconnectTimer = schedule(this::reconnectTimerFired, delay);
     }

@@ -45,6 +45,8 @@ import java.util.function.Supplier;
  * @param sendBufferSize how many pushes a socket holds while it cannot send them (disconnected, or the
  *     channel not joined yet); beyond it a push fails at once; default 1,000
  * @param connectTimeout the WebSocket opening handshake timeout; default 10 s
+ * @param alternateEndpoints other nodes' endpoints, tried in turn after a connection fails or breaks
+ *     (for clusters without a load balancer in front); default none
  * @param idleProbe when input stops for this long after some input, write three WebSocket pings (100
  *     ms apart); default 1 s; {@link Duration#ZERO} disables. Why: java.net.http (17, and 25 still)
  *     loses the end of stream of a server that closes right after sending a message, so such a
@@ -66,7 +68,8 @@ public record SocketOptions(
     ScheduledExecutorService scheduler,
     int sendBufferSize,
     Duration connectTimeout,
-    Duration idleProbe) {
+    Duration idleProbe,
+    List<URI> alternateEndpoints) {
 
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RECONNECT_BASE = Duration.ofMillis(10);
@@ -100,6 +103,7 @@ public record SocketOptions(
     pushTimeout = positive("pushTimeout", pushTimeout, DEFAULT_PUSH_TIMEOUT);
     connectTimeout = positive("connectTimeout", connectTimeout, DEFAULT_CONNECT_TIMEOUT);
     idleProbe = nonNegative("idleProbe", idleProbe, DEFAULT_IDLE_PROBE);
+    alternateEndpoints = alternateEndpoints == null ? List.of() : List.copyOf(alternateEndpoints);
     rejoinAfter = rejoinAfter == null ? DEFAULT_REJOIN_AFTER : List.copyOf(rejoinAfter);
     if (rejoinAfter.isEmpty()) {
       throw new IllegalArgumentException("rejoinAfter needs at least one delay");
@@ -138,6 +142,7 @@ public record SocketOptions(
     b.sendBufferSize = sendBufferSize;
     b.connectTimeout = connectTimeout;
     b.idleProbe = idleProbe;
+    b.alternateEndpoints = alternateEndpoints;
     return b;
   }
 
@@ -207,6 +212,8 @@ public record SocketOptions(
     private int sendBufferSize = DEFAULT_SEND_BUFFER_SIZE;
     private Duration connectTimeout;
     private Duration idleProbe;
+
+    private List<URI> alternateEndpoints = List.of();
 
     private Builder(URI endpoint) {
       this.endpoint = endpoint;
@@ -289,7 +296,16 @@ public record SocketOptions(
     public SocketOptions build() {
       return new SocketOptions(endpoint, params, httpClient, serializer, heartbeatInterval,
           reconnectBase, reconnectMax, pushTimeout, rejoinAfter, authToken, scheduler, sendBufferSize,
-          connectTimeout, idleProbe);
+          connectTimeout, idleProbe, alternateEndpoints);
+    }
+
+    /**
+     * Other nodes of the same cluster (when there is no load balancer in front): after a connection
+     * fails or breaks, the next attempt goes to the next endpoint in turn.
+     */
+    public Builder alternateEndpoints(List<URI> alternateEndpoints) {
+      this.alternateEndpoints = alternateEndpoints;
+      return this;
     }
   }
 }
