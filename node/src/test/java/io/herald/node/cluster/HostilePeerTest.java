@@ -1,0 +1,68 @@
+package io.herald.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.typesafe.config.ConfigFactory;
+import io.herald.node.HeraldNode;
+import io.herald.node.TestNode;
+import io.herald.node.config.HeraldConfig;
+import io.herald.node.topic.NodeFanout;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.cluster.Cluster;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Corrupt payloads and unknown message types from a peer are logged and dropped; the node serves on. */
+class HostilePeerTest {
+
+  @Test
+  void corruptAndUnknownMessagesFromAPeerAreDroppedAndTheNodeServesOn() throws Exception {
+    HeraldNode victim = TestNode.start(List.of());
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logged);
+    ActorSystem rogue =
+        ActorSystem.create(
+            "herald",
+            HeraldConfig.load(
+                ConfigFactory.parseMap(
+                    Map.of(
+                        "pekko.actor.provider", "remote",
+                        "pekko.remote.artery.canonical.port", 0,
+                        "pekko.actor.serializers.jackson-cbor", GarbageSerializer.class.getName()))));
+    try (io.herald.node.RawWebSocketAccess ws = io.herald.node.RawWebSocketAccess.connect(victim.port())) {
+      ws.join("room:hostile");
+      String fanout = Cluster.get(victim.system()).selfAddress() + NodeFanout.PATH;
+      byte[] evil = "{\"evil\":true}".getBytes(StandardCharsets.UTF_8);
+      for (int i = 0; i < 3; i++) {
+        rogue.actorSelection(fanout).tell(new NodeFanout.Deliver("room:hostile", 1, i, "evil", evil, false), ActorRef.noSender());
+        rogue.actorSelection(fanout).tell(new NodeFanout.TopicRegistered("room:hostile", 1, i), ActorRef.noSender());
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (logged.list.stream().noneMatch(HostilePeerTest::deserializationFailure) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(logged.list).as("the node logged what it dropped").anyMatch(HostilePeerTest::deserializationFailure);
+
+      ws.shout("room:hostile", "{\"still\":\"served\"}");
+      assertThat(ws.nextBroadcast()).isEqualTo("[null,null,\"room:hostile\",\"shout\",{\"still\":\"served\"}]");
+    } finally {
+      root.detachAppender(logged);
+      rogue.terminate();
+      victim.close();
+    }
+  }
+
+  private static boolean deserializationFailure(ILoggingEvent e) {
+    return e.getFormattedMessage().contains("Failed to deserialize");
+  }
+}
