@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Measures failover on a local 3-node cluster: starts it (scripts/cluster.sh), runs
 # node/src/test/js/failover.js (subscribers on nodes 1 and 2, a publisher on node 1, node 0 killed
-# with SIGKILL after --kill-at seconds), then stops the cluster. Extra arguments go to failover.js
-# (--topics=100 --rate=500 --seconds=60 --kill-at=5).
+# with SIGKILL after --kill-at seconds), then stops the cluster. KILL_NODE=2 kills node 2 instead (the
+# subscribers and the publisher then use the other two). Extra arguments go to failover.js
+# (--topics=100 --rate=500 --seconds=60 --kill-at=5). Exits 1 if an acknowledged publish was lost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd node/src/test/js && [ -d node_modules ] || npm ci --no-audit --no-fund)
 export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/failover}"
 scripts/cluster.sh start 3
 trap 'scripts/cluster.sh stop' EXIT
-node node/src/test/js/failover.js --kill-pid="$(cat "$HERALD_RUN_DIR/node-0.pid")" "$@"
+kill_node="${KILL_NODE:-0}"
+base="${BASE_HTTP_PORT:-4000}"
+ports="$((base + kill_node))"
+for i in 0 1 2; do [ "$i" = "$kill_node" ] || ports="$ports,$((base + i))"; done
+node node/src/test/js/failover.js --kill-pid="$(cat "$HERALD_RUN_DIR/node-$kill_node.pid")" --ports="$ports" "$@"

@@ -1,6 +1,6 @@
-// Failover measurement against a local 3-node cluster (scripts/failover.sh runs it): subscribers on
-// nodes 1 and 2, a publisher on node 1 publishing steadily to 100 topics, node 0 killed with SIGKILL
-// mid-run. Reports how long the topics that lived on node 0 were silent, and whether every publish
+// Failover measurement against a local 3-node cluster (scripts/failover.sh runs it): --ports lists the
+// node to kill first, then two survivors; subscribers on both survivors, a publisher on the first
+// survivor publishing steadily to 100 topics, the first node killed with SIGKILL mid-run. Reports how long the topics that lived on node 0 were silent, and whether every publish
 // acknowledged (ok reply) after the kill reached both surviving subscribers; exits 1 if one did not, or
 // if a topic never served again. Run by hand or in a profile, not by mvn verify (it takes over a minute).
 "use strict";
