@@ -2,18 +2,21 @@
 # A local Herald cluster on this machine: several nodes, each with its own ports, log file and PID file.
 #
 #   scripts/cluster.sh start [N]   start N nodes (default 3); node i listens for WebSockets on
-#                                  BASE_HTTP_PORT+i and for cluster traffic on BASE_CLUSTER_PORT+i
+#                                  BASE_HTTP_PORT+i, for the HTTP API on BASE_API_PORT+i and for
+#                                  cluster traffic on BASE_CLUSTER_PORT+i
 #   scripts/cluster.sh status      which nodes run, their ports and PIDs
 #   scripts/cluster.sh stop        SIGTERM every node (graceful: drain sockets, hand off topics, leave)
 #   scripts/cluster.sh kill I      SIGKILL node I (a crash, for failure tests)
 #   scripts/cluster.sh term I      SIGTERM node I only
 #
-# Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_CLUSTER_PORT (17355),
+# Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (4100),
+# BASE_CLUSTER_PORT (17355),
 # JAVA_OPTS, and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
 BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
+BASE_API_PORT="${BASE_API_PORT:-4100}"
 BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
 JAR=node/target/herald-node.jar
 
@@ -37,16 +40,17 @@ start() {
       continue
     fi
     HERALD_HTTP_PORT=$((BASE_HTTP_PORT + i)) \
+    HERALD_API_PORT=$((BASE_API_PORT + i)) \
     HERALD_CLUSTER_HOST=127.0.0.1 \
     HERALD_CLUSTER_PORT=$((BASE_CLUSTER_PORT + i)) \
     HERALD_SEED_NODES="$seed" \
       nohup java ${JAVA_OPTS:-} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
     echo $! >"$pidf"
-    echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
+    echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, API http://127.0.0.1:$((BASE_API_PORT + i))/api, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
   done
-  # Wait until every node serves its port (the edge binds only once the node is an Up member).
+  # Wait until every node serves its API port (bound last, after the node is Up and the edge listens).
   for ((i = 0; i < n; i++)); do
-    local port=$((BASE_HTTP_PORT + i)) waited=0
+    local port=$((BASE_API_PORT + i)) waited=0
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
       if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
       if [ "$waited" -ge 600 ]; then echo "node $i did not listen in 60 s" >&2; exit 1; fi
@@ -63,7 +67,7 @@ status() {
     any=1
     local i="${pidf##*/node-}"; i="${i%.pid}"
     if alive "$pidf"; then
-      echo "node $i: running, pid $(cat "$pidf"), http port $((BASE_HTTP_PORT + i)), cluster port $((BASE_CLUSTER_PORT + i))"
+      echo "node $i: running, pid $(cat "$pidf"), http port $((BASE_HTTP_PORT + i)), api port $((BASE_API_PORT + i)), cluster port $((BASE_CLUSTER_PORT + i))"
     else
       echo "node $i: stopped"
     fi
@@ -104,5 +108,5 @@ case "${1:-}" in
   stop) stop ;;
   kill) signal_node KILL "${2:?node index}" ;;
   term) signal_node TERM "${2:?node index}" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

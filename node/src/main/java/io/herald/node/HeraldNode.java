@@ -1,6 +1,7 @@
 package io.herald.node;
 
 import com.typesafe.config.Config;
+import io.herald.node.api.ApiServer;
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.cluster.ClusterFormation;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -32,12 +34,17 @@ public final class HeraldNode implements AutoCloseable {
 
   private final ActorSystem system;
   private final SocketEdge edge;
-  private final HeraldSettings settings;
+  private final ApiServer api;
 
-  private HeraldNode(ActorSystem system, SocketEdge edge, HeraldSettings settings) {
+  private HeraldNode(ActorSystem system, SocketEdge edge, ApiServer api) {
     this.system = system;
     this.edge = edge;
-    this.settings = settings;
+    this.api = api;
+  }
+
+  /** The bound internal API port (useful when configured as 0). */
+  public int apiPort() {
+    return api.port();
   }
 
   public static void main(String[] args) {
@@ -71,35 +78,54 @@ public final class HeraldNode implements AutoCloseable {
           new TopicEntity.Settings(
               settings.topic().idlePassivation(),
               settings.topic().interestQueryTimeout(),
-              settings.topic().recoveryBuffer()));
+              settings.topic().recoveryBuffer(),
+              settings.topic().idempotencyKeys()));
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout()), NodeFanout.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket());
+      // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
+      AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
+      registerShutdown(system, settings, edgeRef);
+      ApiServer api =
+          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef));
+      // The public port last: a socket that connects finds everything behind it running.
       SocketEdge edge = SocketEdge.bind(settings, system, deps);
-      HeraldNode node = new HeraldNode(system, edge, settings);
-      node.registerShutdown();
-      return node;
+      edgeRef.set(edge);
+      return new HeraldNode(system, edge, api);
     } catch (Exception | Error e) {
       system.terminate();
       throw e;
     }
   }
 
-  private void registerShutdown() {
+  private static int openSockets(AtomicReference<SocketEdge> edge) {
+    SocketEdge e = edge.get();
+    return e == null ? 0 : e.openSockets();
+  }
+
+  private static void registerShutdown(ActorSystem system, HeraldSettings settings, AtomicReference<SocketEdge> edgeRef) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration closeTimeout = settings.socket().slowConsumerCloseTimeout();
+    CompletableFuture<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),
         "herald-unbind",
         () -> {
-          edge.unbind();
-          return CompletableFuture.completedFuture(Done.getInstance());
+          SocketEdge edge = edgeRef.get();
+          if (edge != null) {
+            edge.unbind();
+          }
+          return done;
         });
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(),
         "herald-close-sockets",
         () -> {
+          SocketEdge edge = edgeRef.get();
+          if (edge == null) {
+            return done;
+          }
           HeraldSettings.Drain drain = settings.drain();
           return edge.drain(drain.batchSize(), drain.batchInterval(), drain.timeout(), closeTimeout)
               .thenApply(v -> Done.getInstance());
@@ -108,8 +134,11 @@ public final class HeraldNode implements AutoCloseable {
         CoordinatedShutdown.PhaseActorSystemTerminate(),
         "herald-stop-edge",
         () -> {
-          edge.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
+          SocketEdge edge = edgeRef.get();
+          if (edge != null) {
+            edge.close();
+          }
+          return done;
         });
   }
 

@@ -36,6 +36,8 @@ class JarSmokeIT {
     pb.environment().put("HERALD_HTTP_PORT", Integer.toString(httpPort));
     pb.environment().put("HERALD_HTTP_HOST", "127.0.0.1");
     pb.environment().put("HERALD_CLUSTER_PORT", Integer.toString(clusterPort));
+    pb.environment().put("HERALD_API_PORT", Integer.toString(freePort()));
+    pb.environment().put("HERALD_API_HOST", "127.0.0.1");
     Process node = pb.start();
     try {
       WebSocket ws = null;

@@ -30,6 +30,8 @@ public final class TestNode {
                         """
                         herald.http.host = "127.0.0.1"
                         herald.http.port = 0
+                        herald.api.host = "127.0.0.1"
+                        herald.api.port = 0
                         herald.cluster.port = 0
                         herald.cluster.formation-timeout = 30s
                         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on

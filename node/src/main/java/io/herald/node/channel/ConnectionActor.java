@@ -144,7 +144,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       publishedInCall++;
       owner.tell(
           new TopicEntity.Publish(
-              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef + "/" + callId));
+              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef + "/" + callId, null));
     }
 
     @Override

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 
 /** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
-public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster, Drain drain) {
+public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api) {
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -30,7 +30,12 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       Duration malformedLogInterval) {}
 
   /** Topic entities. */
-  public record Topic(Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int numberOfShards) {}
+  public record Topic(
+      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys, int numberOfShards) {}
+
+  /** The internal HTTP API (Pekko HTTP). {@code key} is empty when none is configured. */
+  public record Api(
+      String host, int port, String key, int maxBodySize, int maxBatch, Duration publishTimeout) {}
 
   /** Closing the sockets of a node that shuts down. */
   public record Drain(int batchSize, Duration batchInterval, Duration timeout) {}
@@ -64,6 +69,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),
             h.getInt("topic.recovery-buffer"),
+            h.getInt("topic.idempotency-keys"),
             config.getInt("pekko.cluster.sharding.number-of-shards")),
         new Cluster(
             h.getString("cluster.host"),
@@ -73,7 +79,14 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
         new Drain(
             h.getInt("drain.batch-size"),
             h.getDuration("drain.batch-interval"),
-            h.getDuration("drain.timeout")));
+            h.getDuration("drain.timeout")),
+        new Api(
+            h.getString("api.host"),
+            h.getInt("api.port"),
+            h.getString("api.key"),
+            bytes(h, "api.max-body-size"),
+            h.getInt("api.max-batch"),
+            h.getDuration("api.publish-timeout")));
   }
 
   private static int bytes(Config c, String path) {

@@ -47,6 +47,12 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   /** Messages of the node fan-out. */
   public sealed interface Command {}
 
+  /** How many topics and subscriptions this node holds; answered with {@link LocalStats}. */
+  public record GetLocalStats(ActorRef<LocalStats> replyTo) implements Command {}
+
+  /** This node's topics with local subscribers, and the subscriptions in them. */
+  public record LocalStats(int topics, int subscriptions) {}
+
   /** A new incarnation of a topic's owner asks whether this node has subscribers of the topic. */
   public record InterestQuery(String topic, ActorRef<TopicEntity.Command> entity)
       implements Command, CborSerializable {}
@@ -100,7 +106,17 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(TopicRegistered.class, this::onRegistered)
         .onMessage(InterestQuery.class, this::onInterestQuery)
+        .onMessage(GetLocalStats.class, this::onGetLocalStats)
         .build();
+  }
+
+  private Behavior<Command> onGetLocalStats(GetLocalStats get) {
+    int subscriptions = 0;
+    for (LocalTopic topic : topics.values()) {
+      subscriptions += topic.subscribers.size();
+    }
+    get.replyTo().tell(new LocalStats(topics.size(), subscriptions));
+    return this;
   }
 
   private Behavior<Command> onInterestQuery(InterestQuery query) {

@@ -33,6 +33,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * and knows nothing: before serving, it asks every member's {@link NodeFanout} whether it has
  * subscribers of the topic (one message per node), holding publishes meanwhile in a bounded buffer.
  * It passivates itself once no node has been interested for {@code herald.topic.idle-passivation}.
+ * Idempotency keys are remembered per incarnation only.
  */
 public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
@@ -50,12 +51,20 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /**
    * Publish one event; {@code binary} says whether the payload is JSON text or binary data.
    * {@code replyTo}, when not null, is told the message's seq once it is numbered and sent to every
-   * interested node, with {@code replyTag} echoed so the publisher can match the answer.
+   * interested node, with {@code replyTag} echoed so the publisher can match the answer. A publish
+   * whose {@code idempotencyKey} this incarnation has seen recently is answered with the first one's
+   * seq and not sent again.
    */
-  public record Publish(String event, byte[] payload, boolean binary, ActorRef<Published> replyTo, String replyTag)
+  public record Publish(
+      String event,
+      byte[] payload,
+      boolean binary,
+      ActorRef<Published> replyTo,
+      String replyTag,
+      String idempotencyKey)
       implements Command {
     public static Publish unacknowledged(String event, byte[] payload, boolean binary) {
-      return new Publish(event, payload, binary, null, null);
+      return new Publish(event, payload, binary, null, null, null);
     }
   }
 
@@ -66,7 +75,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
 
   /** Settings of every topic entity. */
-  public record Settings(Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer) {}
+  public record Settings(
+      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys) {}
 
   private enum IdleCheck implements Command {
     INSTANCE
@@ -104,6 +114,14 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final Set<Address> awaitingInterest = new HashSet<>();
   /** Publishes held while the interest query runs. */
   private final ArrayDeque<Publish> held = new ArrayDeque<>();
+  /** Recent idempotency keys and the seq they got, oldest first, at most settings.idempotencyKeys. */
+  private final java.util.LinkedHashMap<String, Long> recentKeys =
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+          return size() > settings.idempotencyKeys();
+        }
+      };
   private long seq;
   private long droppedWhileRecovering;
   private boolean stopping;
@@ -174,6 +192,16 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private void deliver(Publish publish) {
+    if (publish.idempotencyKey() != null) {
+      Long earlier = recentKeys.get(publish.idempotencyKey());
+      if (earlier != null) {
+        if (publish.replyTo() != null) {
+          publish.replyTo().tell(new Published(topic, epoch, earlier, publish.replyTag()));
+        }
+        return;
+      }
+      recentKeys.put(publish.idempotencyKey(), seq + 1);
+    }
     seq++;
     if (!nodes.isEmpty()) {
       NodeFanout.Deliver deliver =

@@ -70,7 +70,11 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     } else if (frame instanceof PingWebSocketFrame) {
       ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
     } else if (frame instanceof CloseWebSocketFrame) {
-      handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+      if (Outbound.closing(ctx.channel())) {
+        ctx.close(); // the peer answered our close frame: the handshake is complete
+      } else {
+        handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+      }
     }
     // Pong frames need no answer.
   }

@@ -68,17 +68,17 @@ public final class Outbound {
   }
 
   /**
-   * Sends a close frame, then closes the connection; gives the peer {@code timeout} to receive the
-   * frame behind whatever is queued before the TCP connection is cut.
+   * Starts the WebSocket closing handshake: sends a close frame and closes the connection when the
+   * peer's close frame comes back ({@link FrameHandler}) or after {@code timeout}, whichever is first.
+   * Cutting TCP right after the close frame would make some clients (java.net.http) report 1006
+   * instead of the code; the timeout bounds a peer that never answers (or never reads).
    */
   public static void close(Channel channel, int code, String reason, Duration timeout) {
     if (!channel.isActive() || channel.attr(CLOSING).setIfAbsent(Boolean.TRUE) != null) {
       return;
     }
     log.debug("closing {} with {} {}", channel.remoteAddress(), code, reason);
-    channel
-        .writeAndFlush(new CloseWebSocketFrame(code, reason))
-        .addListener(ChannelFutureListener.CLOSE);
+    channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     channel.eventLoop().schedule(() -> channel.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -1,0 +1,295 @@
+package io.herald.node.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.herald.node.config.HeraldSettings;
+import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.TopicEntity;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.IntSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+
+/**
+ * The internal HTTP API (for backends and operators, not the public internet): publish to topics and
+ * read node and cluster stats. JSON in and out; every error is an RFC 9457 problem document.
+ */
+final class ApiRoutes extends AllDirectives {
+  static final ContentType.WithFixedCharset PROBLEM_JSON =
+      MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8).toContentType();
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final HeraldSettings.Api settings;
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final ActorRef<NodeFanout.Command> fanout;
+  private final IntSupplier openSockets;
+  private final Executor executor;
+  private final byte[] key;
+
+  ApiRoutes(
+      HeraldSettings.Api settings,
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      ActorRef<NodeFanout.Command> fanout,
+      IntSupplier openSockets) {
+    this.settings = settings;
+    this.system = system;
+    this.sharding = sharding;
+    this.fanout = fanout;
+    this.openSockets = openSockets;
+    // Pekko's CompletionStages run plain callbacks on the common pool (one thread on 2 cores).
+    this.executor = system.executionContext();
+    this.key = settings.key().isEmpty() ? null : settings.key().getBytes(StandardCharsets.UTF_8);
+  }
+
+  Route routes() {
+    return handleRejections(
+        problemRejections(),
+        () ->
+            pathPrefix(
+                "api",
+                () ->
+                    authorized(
+                        () ->
+                            concat(
+                                pathPrefix(
+                                    "broadcast",
+                                    () ->
+                                        concat(
+                                            pathEnd(() -> post(() -> withBody(this::broadcast))),
+                                            path("batch", () -> post(() -> withBody(this::broadcastBatch))))),
+                                path("stats", () -> get(this::stats))))));
+  }
+
+  /** Bearer key, compared in constant time; with no key configured, loopback callers only. */
+  private Route authorized(java.util.function.Supplier<Route> inner) {
+    return extractClientIP(
+        client ->
+            optionalHeaderValueByName(
+                "Authorization",
+                header -> {
+                  if (key == null) {
+                    return isLoopback(client)
+                        ? inner.get()
+                        : complete(problem(Problem.of(403, "forbidden", "Forbidden",
+                            "no API key is configured (HERALD_API_KEY): only loopback callers are answered")));
+                  }
+                  Optional<String> bearer = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7));
+                  if (bearer.isPresent() && MessageDigest.isEqual(key, bearer.get().getBytes(StandardCharsets.UTF_8))) {
+                    return inner.get();
+                  }
+                  return complete(
+                      problem(Problem.of(401, "unauthorized", "Unauthorized", "a valid bearer API key is required"))
+                          .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald"))));
+                }));
+  }
+
+  private static boolean isLoopback(RemoteAddress client) {
+    Optional<InetAddress> address = client.getAddress();
+    return address.isPresent() && address.get().isLoopbackAddress();
+  }
+
+  /** The request body as bytes, at most max-body-size (413 beyond). */
+  private Route withBody(java.util.function.Function<byte[], Route> inner) {
+    return extractRequestEntity(
+        entity ->
+            onComplete(
+                entity
+                    .withSizeLimit(settings.maxBodySize())
+                    .toStrict(settings.publishTimeout().toMillis(), system)
+                    .thenApplyAsync(strict -> strict.getData().toArray(), executor),
+                body -> {
+                  if (body.isSuccess()) {
+                    return inner.apply(body.get());
+                  }
+                  Throwable cause = body.failed().get();
+                  if (cause instanceof EntityStreamSizeException
+                      || cause.getCause() instanceof EntityStreamSizeException) {
+                    return complete(problem(Problem.of(413, "payload-too-large", "Payload too large",
+                        "the body is larger than " + settings.maxBodySize() + " bytes (herald.api.max-body-size)")));
+                  }
+                  return complete(problem(Problem.badRequest("unreadable-body", "the body could not be read")));
+                }));
+  }
+
+  private Route broadcast(byte[] body) {
+    BroadcastRequest.Parsed parsed = BroadcastRequest.parse(mapper, body);
+    if (parsed.problem() != null) {
+      return complete(problem(parsed.problem()));
+    }
+    return onComplete(
+        publish(parsed.request()),
+        result ->
+            result.isSuccess()
+                ? complete(json(StatusCodes.OK, published(result.get())))
+                : complete(problem(unavailable(parsed.request().topic()))));
+  }
+
+  private Route broadcastBatch(byte[] body) {
+    BroadcastRequest.ParsedBatch batch = BroadcastRequest.parseBatch(mapper, body, settings.maxBatch());
+    if (batch.problem() != null) {
+      return complete(problem(batch.problem()));
+    }
+    List<CompletableFuture<ObjectNode>> results = new ArrayList<>();
+    for (BroadcastRequest.Parsed item : batch.items()) {
+      if (item.problem() != null) {
+        results.add(CompletableFuture.completedFuture(errorItem(item.problem())));
+      } else {
+        results.add(
+            publish(item.request())
+                .handleAsync(
+                    (p, error) -> error == null ? published(p) : errorItem(unavailable(item.request().topic())),
+                    executor)
+                .toCompletableFuture());
+      }
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0]));
+    return onSuccess(
+        all.thenApplyAsync(
+            v -> {
+              ObjectNode response = mapper.createObjectNode();
+              ArrayNode array = response.putArray("results");
+              results.forEach(r -> array.add(r.join()));
+              return response;
+            },
+            executor),
+        response -> complete(json(StatusCodes.OK, response)));
+  }
+
+  private Route stats() {
+    CompletionStage<NodeFanout.LocalStats> local =
+        AskPattern.ask(fanout, NodeFanout.GetLocalStats::new, settings.publishTimeout(), system.scheduler());
+    return onComplete(
+        local,
+        result -> {
+          ObjectNode response = mapper.createObjectNode();
+          Cluster cluster = Cluster.get(system);
+          ObjectNode node = response.putObject("node");
+          node.put("address", cluster.selfMember().address().toString());
+          node.put("status", cluster.selfMember().status().toString());
+          node.put("sockets", openSockets.getAsInt());
+          if (result.isSuccess()) {
+            node.put("topics", result.get().topics());
+            node.put("subscriptions", result.get().subscriptions());
+          }
+          ArrayNode members = response.putObject("cluster").putArray("members");
+          for (Member member : cluster.state().getMembers()) {
+            ObjectNode m = members.addObject();
+            m.put("address", member.address().toString());
+            m.put("status", member.status().toString());
+            m.put("reachable", !cluster.state().getUnreachable().contains(member));
+          }
+          return complete(json(StatusCodes.OK, response));
+        });
+  }
+
+  private CompletionStage<TopicEntity.Published> publish(BroadcastRequest request) {
+    Duration timeout = settings.publishTimeout();
+    return sharding
+        .entityRefFor(TopicEntity.KEY, request.topic())
+        .<TopicEntity.Published>ask(
+            replyTo ->
+                new TopicEntity.Publish(
+                    request.event(), request.payload(), false, replyTo, null, request.idempotencyKey()),
+            timeout)
+        .thenApplyAsync(p -> p, executor);
+  }
+
+  private ObjectNode published(TopicEntity.Published p) {
+    ObjectNode json = mapper.createObjectNode();
+    json.put("seq", p.seq());
+    // As a string: 64-bit epochs do not survive JavaScript numbers.
+    json.put("epoch", Long.toString(p.epoch()));
+    return json;
+  }
+
+  private ObjectNode errorItem(Problem problem) {
+    ObjectNode json = mapper.createObjectNode();
+    json.set("error", problem.toJson(mapper));
+    return json;
+  }
+
+  private Problem unavailable(String topic) {
+    return Problem.of(503, "topic-unavailable", "Topic unavailable",
+        "the owner of " + topic + " did not accept the message within " + settings.publishTimeout()
+            + "; it may be moving to another node, retry with the same idempotency_key");
+  }
+
+  private HttpResponse json(org.apache.pekko.http.javadsl.model.StatusCode status, ObjectNode body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  HttpResponse problem(Problem problem) {
+    try {
+      return HttpResponse.create()
+          .withStatus(problem.status())
+          .withEntity(HttpEntities.create(PROBLEM_JSON, mapper.writeValueAsBytes(problem.toJson(mapper))));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Pekko's rejections (unknown path, wrong method) as problem documents. */
+  private RejectionHandler problemRejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              int status = response.status().intValue();
+              String type = status == 404 ? "not-found" : status == 405 ? "method-not-allowed" : "bad-request";
+              String title = response.status().reason();
+              String detail = response.entity().isKnownEmpty() ? title : strictText(response);
+              return response.withEntity(
+                  HttpEntities.create(PROBLEM_JSON, problemBytes(new Problem(type, title, status, detail))));
+            });
+  }
+
+  private static String strictText(HttpResponse response) {
+    if (response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
+      return strict.getData().utf8String();
+    }
+    return response.status().reason();
+  }
+
+  private byte[] problemBytes(Problem problem) {
+    try {
+      return mapper.writeValueAsBytes(problem.toJson(mapper));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
