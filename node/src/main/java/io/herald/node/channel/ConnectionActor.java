@@ -278,7 +278,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     ChannelHandler handler = deps.routes().handlerFor(topic).orElse(null);
     if (handler == null) {
-      log.warn("refused join of unmatched topic {}", topic);
+      log.debug("refused join of unmatched topic {}", topic); // debug: clients choose topics, logs must not flood
       reply(m, null, "error", reason("unmatched topic"));
       return;
     }
