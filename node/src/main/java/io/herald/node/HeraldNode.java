@@ -6,6 +6,7 @@ import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.cluster.ClusterFormation;
 import io.herald.node.config.HeraldConfig;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
@@ -72,6 +73,7 @@ public final class HeraldNode implements AutoCloseable {
     ActorSystem system = ActorSystem.create("herald", resolved);
     try {
       ClusterFormation.joinAndAwaitUp(system, settings.cluster());
+      NodeMetrics metrics = new NodeMetrics();
       ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
       TopicEntity.initSharding(
           sharding,
@@ -79,16 +81,18 @@ public final class HeraldNode implements AutoCloseable {
               settings.topic().idlePassivation(),
               settings.topic().interestQueryTimeout(),
               settings.topic().recoveryBuffer(),
-              settings.topic().idempotencyKeys()));
+              settings.topic().idempotencyKeys()),
+          metrics);
       ActorRef<NodeFanout.Command> fanout =
-          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout()), NodeFanout.NAME);
+          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics), NodeFanout.NAME);
       ConnectionActor.Dependencies deps =
-          new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket());
+          new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket(), metrics);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
       registerShutdown(system, settings, edgeRef);
+      metrics.socketsFrom(() -> openSockets(edgeRef));
       ApiServer api =
-          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef));
+          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
       // The public port last: a socket that connects finds everything behind it running.
       SocketEdge edge = SocketEdge.bind(settings, system, deps);
       edgeRef.set(edge);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.herald.node.config.HeraldSettings;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
 import java.net.InetAddress;
@@ -54,13 +55,17 @@ final class ApiRoutes extends AllDirectives {
   private final IntSupplier openSockets;
   private final Executor executor;
   private final byte[] key;
+  private final NodeMetrics metrics;
+  private final ContentType metricsContentType = ContentTypes.parse(NodeMetrics.contentType());
 
   ApiRoutes(
       HeraldSettings.Api settings,
       ActorSystem<?> system,
       ClusterSharding sharding,
       ActorRef<NodeFanout.Command> fanout,
-      IntSupplier openSockets) {
+      IntSupplier openSockets,
+      NodeMetrics metrics) {
+    this.metrics = metrics;
     this.settings = settings;
     this.system = system;
     this.sharding = sharding;
@@ -75,6 +80,10 @@ final class ApiRoutes extends AllDirectives {
     return handleRejections(
         problemRejections(),
         () ->
+            concat(
+                // Prometheus scrapes without the API key: metrics carry no user data, and the port is internal.
+                path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
+                    HttpEntities.create(metricsContentType, metrics.scrape()))))),
             pathPrefix(
                 "api",
                 () ->
@@ -87,7 +96,7 @@ final class ApiRoutes extends AllDirectives {
                                         concat(
                                             pathEnd(() -> post(() -> withBody(this::broadcast))),
                                             path("batch", () -> post(() -> withBody(this::broadcastBatch))))),
-                                path("stats", () -> get(this::stats))))));
+                                path("stats", () -> get(this::stats)))))));
   }
 
   /** Bearer key, compared in constant time; with no key configured, loopback callers only. */

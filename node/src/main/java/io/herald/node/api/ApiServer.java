@@ -1,6 +1,7 @@
 package io.herald.node.api;
 
 import io.herald.node.config.HeraldSettings;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,10 @@ public final class ApiServer {
       ActorSystem<?> system,
       ClusterSharding sharding,
       ActorRef<NodeFanout.Command> fanout,
-      IntSupplier openSockets)
+      IntSupplier openSockets,
+      NodeMetrics metrics)
       throws Exception {
-    ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, openSockets);
+    ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, openSockets, metrics);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(settings.host(), settings.port())

@@ -2,6 +2,7 @@ package io.herald.node.channel;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.herald.node.config.HeraldSettings;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.Subscriber;
 import io.herald.node.topic.TopicEntity;
@@ -90,7 +91,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       ChannelRoutes routes,
       ActorRef<NodeFanout.Command> fanout,
       ClusterSharding sharding,
-      HeraldSettings.Socket settings) {}
+      HeraldSettings.Socket settings,
+      NodeMetrics metrics) {}
 
   public static Behavior<Command> create(
       Channel channel, Serializer serializer, Map<String, String> connectParams, Dependencies deps) {
@@ -313,6 +315,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     timers.cancel(ch.topic);
     ch.state = State.JOINED;
+    deps.metrics().joins.labelValues("ok").inc();
     send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
     if (ch == pendingJoin) {
       joinAnswered();
@@ -326,6 +329,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       log.warn("join of {} timed out waiting for the topic's owner", ch.topic);
       channels.remove(ch.topic);
       close(ch);
+      deps.metrics().joins.labelValues("error").inc();
       send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", reason("join timed out"))));
       if (ch == pendingJoin) {
         joinAnswered();
@@ -437,6 +441,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private void reply(Message m, String joinRef, String status, Payload response) {
+    if (JOIN.equals(m.event())) {
+      deps.metrics().joins.labelValues(status).inc();
+    }
     send(() -> serializer.encodeReply(new Reply(joinRef, m.ref(), m.topic(), status, response)));
   }
 

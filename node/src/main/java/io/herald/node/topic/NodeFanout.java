@@ -2,6 +2,7 @@ package io.herald.node.topic;
 
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.cluster.CborSerializable;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.transport.Outbound;
 import io.herald.protocol.EncodedFrame;
 import io.herald.protocol.Payload;
@@ -71,8 +72,8 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   public record Deliver(String topic, long epoch, long seq, String event, byte[] payload, boolean binary)
       implements Command, CborSerializable {}
 
-  public static Behavior<Command> create(ClusterSharding sharding, Duration slowCloseTimeout) {
-    return Behaviors.setup(ctx -> new NodeFanout(ctx, sharding, slowCloseTimeout));
+  public static Behavior<Command> create(ClusterSharding sharding, Duration slowCloseTimeout, NodeMetrics metrics) {
+    return Behaviors.setup(ctx -> new NodeFanout(ctx, sharding, slowCloseTimeout, metrics));
   }
 
   /** Local view of one topic. */
@@ -90,10 +91,12 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   private final ClusterSharding sharding;
   private final Duration slowCloseTimeout;
+  private final NodeMetrics metrics;
   private final Map<String, LocalTopic> topics = new HashMap<>();
 
-  private NodeFanout(ActorContext<Command> ctx, ClusterSharding sharding, Duration slowCloseTimeout) {
+  private NodeFanout(ActorContext<Command> ctx, ClusterSharding sharding, Duration slowCloseTimeout, NodeMetrics metrics) {
     super(ctx);
+    this.metrics = metrics;
     this.sharding = sharding;
     this.slowCloseTimeout = slowCloseTimeout;
   }
@@ -220,17 +223,19 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   }
 
   private void writeAll(Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded) {
+    int written = 0;
     try {
       for (Subscriber subscriber : subscribers) {
         if (!subscriber.intercepts().isEmpty() && subscriber.intercepts().contains(event)) {
           continue;
         }
         ByteBuf frame = encoded.get(subscriber.serializer());
-        if (frame != null) {
-          Outbound.deliver(subscriber.channel(), frame, slowCloseTimeout);
+        if (frame != null && Outbound.deliver(subscriber.channel(), frame, slowCloseTimeout)) {
+          written++;
         }
       }
     } finally {
+      metrics.deliveries.inc(written);
       for (ByteBuf frame : encoded.values()) {
         frame.release();
       }

@@ -1,6 +1,7 @@
 package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
+import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -91,16 +92,20 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     INSTANCE
   }
 
-  public static void initSharding(ClusterSharding sharding, Settings settings) {
+  public static void initSharding(ClusterSharding sharding, Settings settings, NodeMetrics metrics) {
     sharding.init(
-        Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings))
+        Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings, metrics))
             .withStopMessage(Stop.INSTANCE));
   }
 
   static Behavior<Command> create(
-      ClusterSharding sharding, String topic, ActorRef<ClusterSharding.ShardCommand> shard, Settings settings) {
+      ClusterSharding sharding,
+      String topic,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      Settings settings,
+      NodeMetrics metrics) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, sharding, topic, shard, settings)));
+        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, sharding, topic, shard, settings, metrics)));
   }
 
   private final ClusterSharding sharding;
@@ -108,6 +113,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
   private final Settings settings;
+  private final NodeMetrics metrics;
   private final long epoch;
   private final Set<ActorRef<NodeFanout.Command>> nodes = new HashSet<>();
   /** Members not yet answered the interest query; empty once the entity serves. */
@@ -132,8 +138,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       ClusterSharding sharding,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
-      Settings settings) {
+      Settings settings,
+      NodeMetrics metrics) {
     super(ctx);
+    this.metrics = metrics;
     this.sharding = sharding;
     this.topic = topic;
     this.shard = shard;
@@ -203,6 +211,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       recentKeys.put(publish.idempotencyKey(), seq + 1);
     }
     seq++;
+    metrics.publishes.inc();
     if (!nodes.isEmpty()) {
       NodeFanout.Deliver deliver =
           new NodeFanout.Deliver(topic, epoch, seq, publish.event(), publish.payload(), publish.binary());

@@ -1,6 +1,7 @@
 package io.herald.node.transport;
 
 import io.herald.node.channel.ConnectionActor;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.protocol.Message;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
@@ -40,13 +41,16 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final ActorRef<ConnectionActor.Command> connection;
   private final MalformedFrameLog malformedLog;
   private final Duration closeTimeout;
+  private final NodeMetrics metrics;
 
   FrameHandler(
       WebSocketServerHandshaker handshaker,
       Serializer serializer,
       ActorRef<ConnectionActor.Command> connection,
       MalformedFrameLog malformedLog,
-      Duration closeTimeout) {
+      Duration closeTimeout,
+      NodeMetrics metrics) {
+    this.metrics = metrics;
     this.handshaker = handshaker;
     this.serializer = serializer;
     this.connection = connection;
@@ -66,6 +70,7 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         malformed(ctx, e);
         return;
       }
+      metrics.messagesIn.inc();
       connection.tell(new ConnectionActor.Inbound(message));
     } else if (frame instanceof PingWebSocketFrame) {
       ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
@@ -80,6 +85,7 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void malformed(ChannelHandlerContext ctx, ProtocolException e) {
+    metrics.malformedFrames.inc();
     if (e.canReply()) {
       malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "error reply");
       Reply reply =
@@ -106,6 +112,8 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    Integer code = Outbound.closeCode(ctx.channel());
+    metrics.socketCloses.labelValues(code == null ? "peer" : code.toString()).inc();
     connection.tell(new ConnectionActor.Disconnected());
     super.channelInactive(ctx);
   }

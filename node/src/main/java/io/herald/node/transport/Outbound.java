@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class Outbound {
   private static final Logger log = LoggerFactory.getLogger(Outbound.class);
   private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("herald.closing");
+  private static final AttributeKey<Integer> CLOSE_CODE = AttributeKey.valueOf("herald.close-code");
 
   private Outbound() {}
 
@@ -78,8 +79,14 @@ public final class Outbound {
       return;
     }
     log.debug("closing {} with {} {}", channel.remoteAddress(), code, reason);
+    channel.attr(CLOSE_CODE).set(code);
     channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     channel.eventLoop().schedule(() -> channel.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The close code the server sent on this channel, or null if it did not close it. */
+  static Integer closeCode(Channel channel) {
+    return channel.hasAttr(CLOSE_CODE) ? channel.attr(CLOSE_CODE).get() : null;
   }
 
   static boolean closing(Channel channel) {

@@ -112,7 +112,8 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         .addAfter(
             "ws-aggregator",
             "frames",
-            new FrameHandler(handshaker, serializer, connection, malformedLog, settings.socket().slowConsumerCloseTimeout()));
+            new FrameHandler(
+                handshaker, serializer, connection, malformedLog, settings.socket().slowConsumerCloseTimeout(), deps.metrics()));
     ctx.pipeline().remove("http-aggregator");
     handshaker
         .handshake(ctx.channel(), request)
