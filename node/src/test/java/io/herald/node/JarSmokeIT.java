@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shaded jar as users run it: starts, serves Phoenix V2, and on SIGTERM closes its sockets with
- * 1012. A wrongly merged Pekko reference.conf starts and then fails at run time, which this catches.
+ * The shaded jar as users run it: starts, serves Phoenix V2, logs JSON lines when asked, and on
+ * SIGTERM closes its sockets with 1012. A wrongly merged Pekko reference.conf starts and then fails at run time, which this catches.
  */
 class JarSmokeIT {
 
@@ -38,6 +38,7 @@ class JarSmokeIT {
     pb.environment().put("HERALD_CLUSTER_PORT", Integer.toString(clusterPort));
     pb.environment().put("HERALD_API_PORT", Integer.toString(freePort()));
     pb.environment().put("HERALD_API_HOST", "127.0.0.1");
+    pb.environment().put("HERALD_LOG_FORMAT", "json");
     Process node = pb.start();
     try {
       WebSocket ws = null;
@@ -68,6 +69,8 @@ class JarSmokeIT {
       assertThat(frames.closeCode.get(30, TimeUnit.SECONDS)).isEqualTo(1012);
       assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node stops after SIGTERM").isTrue();
       assertThat(Files.readString(log)).doesNotContain("ERROR");
+      // HERALD_LOG_FORMAT=json: one JSON object per line, nothing else (log collectors parse each line)
+      assertThat(Files.readAllLines(log)).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
     } finally {
       node.destroyForcibly();
     }
