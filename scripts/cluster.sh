@@ -2,21 +2,22 @@
 # A local Herald cluster on this machine: several nodes, each with its own ports, log file and PID file.
 #
 #   scripts/cluster.sh start [N]   start N nodes (default 3); node i listens for WebSockets on
-#                                  BASE_HTTP_PORT+i, for the HTTP API on BASE_API_PORT+i and for
-#                                  cluster traffic on BASE_CLUSTER_PORT+i
+#                                  BASE_HTTP_PORT+i, for the HTTP API on BASE_API_PORT+i, for health
+#                                  on BASE_MANAGEMENT_PORT+i and for cluster traffic on BASE_CLUSTER_PORT+i
 #   scripts/cluster.sh status      which nodes run, their ports and PIDs
 #   scripts/cluster.sh stop        SIGTERM every node (graceful: drain sockets, hand off topics, leave)
 #   scripts/cluster.sh kill I      SIGKILL node I (a crash, for failure tests)
 #   scripts/cluster.sh term I      SIGTERM node I only
 #
 # Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (4100),
-# BASE_CLUSTER_PORT (17355),
+# BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355),
 # JAVA_OPTS, and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
 BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
 BASE_API_PORT="${BASE_API_PORT:-4100}"
+BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-7626}"
 BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
 JAR=node/target/herald-node.jar
 
@@ -41,6 +42,7 @@ start() {
     fi
     HERALD_HTTP_PORT=$((BASE_HTTP_PORT + i)) \
     HERALD_API_PORT=$((BASE_API_PORT + i)) \
+    HERALD_MANAGEMENT_PORT=$((BASE_MANAGEMENT_PORT + i)) \
     HERALD_CLUSTER_HOST=127.0.0.1 \
     HERALD_CLUSTER_PORT=$((BASE_CLUSTER_PORT + i)) \
     HERALD_SEED_NODES="$seed" \
@@ -108,5 +110,5 @@ case "${1:-}" in
   stop) stop ;;
   kill) signal_node KILL "${2:?node index}" ;;
   term) signal_node TERM "${2:?node index}" ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

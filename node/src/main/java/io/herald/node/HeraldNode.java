@@ -5,6 +5,7 @@ import io.herald.node.api.ApiServer;
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.cluster.ClusterFormation;
+import io.herald.node.cluster.NodeReadiness;
 import io.herald.node.config.HeraldConfig;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
@@ -22,6 +23,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,8 @@ public final class HeraldNode implements AutoCloseable {
     ChannelRoutes routes = ChannelRoutes.fromConfig(resolved.getConfig("herald")).after(extraRoutes);
     ActorSystem system = ActorSystem.create("herald", resolved);
     try {
+      // Health first: /alive answers during start-up, /ready says no until the public port is bound.
+      PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       ClusterFormation.joinAndAwaitUp(system, settings.cluster());
       NodeMetrics metrics = new NodeMetrics();
       ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
@@ -96,6 +100,7 @@ public final class HeraldNode implements AutoCloseable {
       // The public port last: a socket that connects finds everything behind it running.
       SocketEdge edge = SocketEdge.bind(settings, system, deps);
       edgeRef.set(edge);
+      NodeReadiness.get(system).edgeBound();
       return new HeraldNode(system, edge, api);
     } catch (Exception | Error e) {
       system.terminate();
@@ -112,6 +117,13 @@ public final class HeraldNode implements AutoCloseable {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration closeTimeout = settings.socket().slowConsumerCloseTimeout();
     CompletableFuture<Done> done = CompletableFuture.completedFuture(Done.getInstance());
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+        "herald-not-ready",
+        () -> {
+          NodeReadiness.get(system).drainStarted();
+          return done;
+        });
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),
         "herald-unbind",

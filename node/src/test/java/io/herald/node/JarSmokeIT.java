@@ -39,6 +39,7 @@ class JarSmokeIT {
     pb.environment().put("HERALD_API_PORT", Integer.toString(freePort()));
     pb.environment().put("HERALD_API_HOST", "127.0.0.1");
     pb.environment().put("HERALD_LOG_FORMAT", "json");
+    pb.environment().put("HERALD_MANAGEMENT_PORT", Integer.toString(freePort()));
     Process node = pb.start();
     try {
       WebSocket ws = null;

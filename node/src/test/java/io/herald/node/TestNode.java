@@ -22,9 +22,11 @@ public final class TestNode {
   /** As {@link #start(List)}, with configuration overrides such as {@code herald.socket.max-channels}. */
   public static HeraldNode start(List<ChannelRoutes.Route> extraRoutes, Map<String, Object> overrides)
       throws Exception {
+    Map<String, Object> withManagement = new java.util.HashMap<>(overrides);
+    withManagement.putIfAbsent("pekko.management.http.port", freePort());
     Config config =
         HeraldConfig.load(
-            ConfigFactory.parseMap(overrides)
+            ConfigFactory.parseMap(withManagement)
                 .withFallback(
                     ConfigFactory.parseString(
                         """
@@ -32,6 +34,8 @@ public final class TestNode {
                         herald.http.port = 0
                         herald.api.host = "127.0.0.1"
                         herald.api.port = 0
+                        pekko.management.http.hostname = "127.0.0.1"
+                        pekko.management.http.bind-hostname = "127.0.0.1"
                         herald.cluster.port = 0
                         herald.cluster.formation-timeout = 30s
                         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
@@ -71,6 +75,20 @@ public final class TestNode {
     return java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
         .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up())
         .count();
+  }
+
+  /** A port free at the time of the call, for servers that cannot bind port 0 and report it. */
+  public static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The management port (health) of {@code node}. */
+  public static int managementPort(HeraldNode node) {
+    return node.system().settings().config().getInt("pekko.management.http.port");
   }
 
   /** The WebSocket URL of {@code node} for protocol version {@code vsn}. */
