@@ -50,12 +50,12 @@ start() {
     echo $! >"$pidf"
     echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, API http://127.0.0.1:$((BASE_API_PORT + i))/api, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
   done
-  # Wait until every node serves its API port (bound last, after the node is Up and the edge listens).
+  # Wait until every node is ready: an Up member with its WebSocket port bound (GET /ready = 200).
   for ((i = 0; i < n; i++)); do
-    local port=$((BASE_API_PORT + i)) waited=0
-    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    local port=$((BASE_MANAGEMENT_PORT + i)) waited=0
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")" = 200 ]; do
       if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
-      if [ "$waited" -ge 600 ]; then echo "node $i did not listen in 60 s" >&2; exit 1; fi
+      if [ "$waited" -ge 600 ]; then echo "node $i was not ready in 60 s" >&2; exit 1; fi
       sleep 0.1; waited=$((waited + 1))
     done
   done
