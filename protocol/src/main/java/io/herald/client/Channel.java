@@ -325,11 +325,7 @@ public final class Channel {
   void joinReplied(Pending p, Reply reply) {
     Deferred after = new Deferred();
     synchronized (this) {
-      if (joinPush != p) {
-        return;
-      }
-      joinPush = null;
-      if (state != ChannelState.JOINING) {
+      if (!takeJoinLocked(p)) {
         return;
       }
       if (reply.ok()) {
@@ -355,15 +351,20 @@ public final class Channel {
     after.run();
   }
 
+  /** Whether {@code p} is the join in flight of a joining channel; if so it is no longer in flight. */
+  private boolean takeJoinLocked(Pending p) {
+    if (joinPush != p) {
+      return false;
+    }
+    joinPush = null;
+    return state == ChannelState.JOINING;
+  }
+
   /** Timer thread: the join in flight got no reply. As phoenix.js: leave, error, rejoin later. */
   void joinTimedOut(Pending p) {
     Deferred after = new Deferred();
     synchronized (this) {
-      if (joinPush != p) {
-        return;
-      }
-      joinPush = null;
-      if (state != ChannelState.JOINING) {
+      if (!takeJoinLocked(p)) {
         return;
       }
       String timedOutRef = joinRef;

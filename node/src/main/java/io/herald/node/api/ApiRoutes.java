@@ -254,20 +254,19 @@ final class ApiRoutes extends AllDirectives {
   }
 
   private HttpResponse json(org.apache.pekko.http.javadsl.model.StatusCode status, ObjectNode body) {
-    try {
-      return HttpResponse.create()
-          .withStatus(status)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body)));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, bytes(body)));
   }
 
   HttpResponse problem(Problem problem) {
+    return HttpResponse.create()
+        .withStatus(problem.status())
+        .withEntity(HttpEntities.create(PROBLEM_JSON, bytes(problem.toJson(mapper))));
+  }
+
+  /** A tree built here always serializes; a failure would be a bug, not bad input. */
+  private byte[] bytes(ObjectNode json) {
     try {
-      return HttpResponse.create()
-          .withStatus(problem.status())
-          .withEntity(HttpEntities.create(PROBLEM_JSON, mapper.writeValueAsBytes(problem.toJson(mapper))));
+      return mapper.writeValueAsBytes(json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -283,7 +282,7 @@ final class ApiRoutes extends AllDirectives {
               String title = response.status().reason();
               String detail = response.entity().isKnownEmpty() ? title : strictText(response);
               return response.withEntity(
-                  HttpEntities.create(PROBLEM_JSON, problemBytes(new Problem(type, title, status, detail))));
+                  HttpEntities.create(PROBLEM_JSON, bytes(new Problem(type, title, status, detail).toJson(mapper))));
             });
   }
 
@@ -292,13 +291,5 @@ final class ApiRoutes extends AllDirectives {
       return strict.getData().utf8String();
     }
     return response.status().reason();
-  }
-
-  private byte[] problemBytes(Problem problem) {
-    try {
-      return mapper.writeValueAsBytes(problem.toJson(mapper));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

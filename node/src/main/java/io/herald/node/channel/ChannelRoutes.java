@@ -37,13 +37,6 @@ public final class ChannelRoutes {
     return new ChannelRoutes(routes);
   }
 
-  /** These routes, then {@code more} (which therefore match only where these do not). */
-  public ChannelRoutes with(List<Route> more) {
-    List<Route> all = new ArrayList<>(routes);
-    all.addAll(more);
-    return new ChannelRoutes(all);
-  }
-
   /** These routes after {@code first} (which therefore take precedence). */
   public ChannelRoutes after(List<Route> first) {
     List<Route> all = new ArrayList<>(first);
@@ -58,10 +51,6 @@ public final class ChannelRoutes {
       }
     }
     return Optional.empty();
-  }
-
-  public List<Route> routes() {
-    return routes;
   }
 
   private static ChannelHandler instantiate(String handler) {

@@ -31,7 +31,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
 
   /** Topic entities. */
   public record Topic(
-      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys, int numberOfShards) {}
+      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys) {}
 
   /** The internal HTTP API (Pekko HTTP). {@code key} is empty when none is configured. */
   public record Api(
@@ -69,8 +69,7 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),
             h.getInt("topic.recovery-buffer"),
-            h.getInt("topic.idempotency-keys"),
-            config.getInt("pekko.cluster.sharding.number-of-shards")),
+            h.getInt("topic.idempotency-keys")),
         new Cluster(
             h.getString("cluster.host"),
             h.getInt("cluster.port"),

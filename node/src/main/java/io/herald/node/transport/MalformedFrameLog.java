@@ -28,8 +28,4 @@ final class MalformedFrameLog {
           remote, reason, action, since, total);
     }
   }
-
-  long total() {
-    return count.get();
-  }
 }
