@@ -2,9 +2,12 @@ package io.herald.node.config;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
-public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api) {
+public record HeraldSettings(
+    Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api, Auth auth) {
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -15,7 +18,47 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       int eventLoopThreads,
       boolean nativeTransport,
       int maxHandshakeRequestSize,
-      boolean demoPage) {}
+      boolean demoPage,
+      Duration handshakeTimeout,
+      CheckOrigin checkOrigin,
+      List<String> allowedOrigins,
+      int maxConnections,
+      int fdReserve,
+      int newConnectionsPerSecond) {}
+
+  /** Whether the {@code Origin} header of an upgrade is checked (Phoenix's {@code check_origin}). */
+  public enum CheckOrigin {
+    /** On when auth is required, off otherwise. */
+    AUTO,
+    ON,
+    OFF
+  }
+
+  /**
+   * Connect authentication with JSON Web Tokens. Exactly one key source is set when {@code mode} is
+   * {@code REQUIRED}; empty strings mean unset.
+   */
+  public record Auth(
+      AuthMode mode,
+      String tokenParam,
+      String hmacSecret,
+      String publicKeyFile,
+      String jwksFile,
+      String issuer,
+      String audience,
+      Duration clockSkew,
+      String permissionsClaim,
+      boolean closeOnExpiry) {}
+
+  public enum AuthMode {
+    /** Every connect is accepted, anonymous, with every permission (the embedded default). */
+    OFF,
+    /** A connect without a valid token is refused with HTTP 403 before the upgrade. */
+    REQUIRED
+  }
+
+  /** A token bucket on the frames one socket sends. */
+  public record RateLimit(double messagesPerSecond, int burst, int maxRejected) {}
 
   /** Per-socket limits and timers. */
   public record Socket(
@@ -27,7 +70,10 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
       Duration joinTimeout,
       int maxHeldFrames,
       int maxHeldReplies,
-      Duration malformedLogInterval) {}
+      Duration malformedLogInterval,
+      int maxTopicLength,
+      int maxPayloadSize,
+      RateLimit rateLimit) {}
 
   /** Topic entities. */
   public record Topic(
@@ -54,7 +100,13 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getInt("http.event-loop-threads"),
             h.getBoolean("http.native-transport"),
             bytes(h, "http.max-handshake-request-size"),
-            h.getBoolean("http.demo-page")),
+            h.getBoolean("http.demo-page"),
+            h.getDuration("http.handshake-timeout"),
+            CheckOrigin.valueOf(h.getString("http.check-origin").toUpperCase(Locale.ROOT)),
+            origins(h.getString("http.allowed-origins")),
+            nonNegative(h, "http.max-connections"),
+            nonNegative(h, "http.fd-reserve"),
+            nonNegative(h, "http.new-connections-per-second")),
         new Socket(
             h.getDuration("socket.idle-timeout"),
             h.getInt("socket.max-channels"),
@@ -64,7 +116,13 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getDuration("socket.join-timeout"),
             h.getInt("socket.max-held-frames"),
             h.getInt("socket.max-held-replies"),
-            h.getDuration("socket.malformed-log-interval")),
+            h.getDuration("socket.malformed-log-interval"),
+            h.getInt("socket.max-topic-length"),
+            bytes(h, "socket.max-payload-size"),
+            new RateLimit(
+                h.getDouble("socket.rate-limit.messages-per-second"),
+                h.getInt("socket.rate-limit.burst"),
+                h.getInt("socket.rate-limit.max-rejected"))),
         new Topic(
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),
@@ -85,7 +143,34 @@ public record HeraldSettings(Http http, Socket socket, Topic topic, Cluster clus
             h.getString("api.key"),
             bytes(h, "api.max-body-size"),
             h.getInt("api.max-batch"),
-            h.getDuration("api.publish-timeout")));
+            h.getDuration("api.publish-timeout")),
+        new Auth(
+            AuthMode.valueOf(h.getString("auth.mode").toUpperCase(Locale.ROOT)),
+            h.getString("auth.token-param"),
+            h.getString("auth.jwt.hmac-secret"),
+            h.getString("auth.jwt.public-key-file"),
+            h.getString("auth.jwt.jwks-file"),
+            h.getString("auth.jwt.issuer"),
+            h.getString("auth.jwt.audience"),
+            h.getDuration("auth.jwt.clock-skew"),
+            h.getString("auth.jwt.permissions-claim"),
+            h.getBoolean("auth.close-on-expiry")));
+  }
+
+  /** Comma-separated origins (an environment variable cannot carry a list). */
+  private static List<String> origins(String value) {
+    return java.util.Arrays.stream(value.split(","))
+        .map(String::trim)
+        .filter(o -> !o.isEmpty())
+        .toList();
+  }
+
+  private static int nonNegative(Config c, String path) {
+    int value = c.getInt(path);
+    if (value < 0) {
+      throw new IllegalArgumentException("herald." + path + " must be 0 or more, was " + value);
+    }
+    return value;
   }
 
   private static int bytes(Config c, String path) {
