@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.herald.node.api.ApiServer;
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
+import io.herald.node.channel.SocketDirectory;
 import io.herald.node.cluster.ClusterFormation;
 import io.herald.node.cluster.NodeReadiness;
 import io.herald.node.config.HeraldConfig;
@@ -14,12 +15,16 @@ import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.SocketEdge;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -89,12 +94,20 @@ public final class HeraldNode implements AutoCloseable {
           metrics);
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics), NodeFanout.NAME);
+      ActorRef<SocketDirectory.Command> directory = Adapter.spawn(system, SocketDirectory.create(), SocketDirectory.NAME);
       ConnectionActor.Dependencies deps =
-          new ConnectionActor.Dependencies(routes, fanout, sharding, settings.socket(), metrics);
+          new ConnectionActor.Dependencies(
+              routes, fanout, sharding, settings.socket(), settings.auth(), directory, metrics);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
       registerShutdown(system, settings, edgeRef);
       metrics.socketsFrom(() -> openSockets(edgeRef));
+      metrics.outboundFrom(
+          () -> {
+            SocketEdge e = edgeRef.get();
+            return e == null ? new NodeMetrics.OutboundQueues(0, 0) : e.outboundQueues();
+          });
+      metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
           ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
       // The public port last: a socket that connects finds everything behind it running.
@@ -106,6 +119,14 @@ public final class HeraldNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  private static Map<String, Integer> membersByStatus(ActorSystem system) {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (Member member : Cluster.get(system).state().getMembers()) {
+      counts.merge(member.status().toString(), 1, Integer::sum);
+    }
+    return counts;
   }
 
   private static int openSockets(AtomicReference<SocketEdge> edge) {

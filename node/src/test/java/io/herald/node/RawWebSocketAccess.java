@@ -15,6 +15,13 @@ public final class RawWebSocketAccess implements AutoCloseable {
     return new RawWebSocketAccess(RawWebSocket.connect(port, "/socket/websocket?vsn=2.0.0"));
   }
 
+  /** The HTTP status a connect gets (101 when it upgrades); the connection is closed again. */
+  public static int status(int port) throws IOException {
+    try (RawWebSocket ws = RawWebSocket.connect(port, "/socket/websocket?vsn=2.0.0")) {
+      return ws.status;
+    }
+  }
+
   /** Joins with join_ref "1" and waits for the ok reply. */
   public void join(String topic) throws IOException {
     ws.sendText("[\"1\",\"" + (++ref) + "\",\"" + topic + "\",\"phx_join\",{}]");

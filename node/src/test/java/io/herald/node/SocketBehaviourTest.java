@@ -32,7 +32,10 @@ class SocketBehaviourTest {
                 "herald.http.max-frame-size", "64 KiB",
                 "herald.socket.outbound-high-water-mark", "64 KiB",
                 "herald.socket.outbound-low-water-mark", "32 KiB",
-                "herald.socket.idle-timeout", "5s"));
+                "herald.socket.idle-timeout", "5s",
+                // floods here test other limits
+                "herald.socket.rate-limit.messages-per-second", 1_000_000,
+                "herald.socket.rate-limit.burst", 1_000_000));
   }
 
   @AfterAll

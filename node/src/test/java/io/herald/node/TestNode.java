@@ -14,6 +14,23 @@ import java.util.Map;
 public final class TestNode {
   private TestNode() {}
 
+  /**
+   * Overrides for tests whose clients publish as fast as they can: the per-socket rate limit and the
+   * node's connection rate stay out of their way (LimitsTest tests those).
+   */
+  public static final Map<String, Object> FAST_CLIENTS =
+      Map.of(
+          "herald.socket.rate-limit.messages-per-second", 1_000_000,
+          "herald.socket.rate-limit.burst", 1_000_000,
+          "herald.http.new-connections-per-second", 0);
+
+  /** {@code overrides} over {@link #FAST_CLIENTS}. */
+  public static Map<String, Object> fastClients(Map<String, Object> overrides) {
+    Map<String, Object> merged = new java.util.HashMap<>(FAST_CLIENTS);
+    merged.putAll(overrides);
+    return merged;
+  }
+
   /** A node with the default channels ({@code room:*} broadcasts) and {@code extraRoutes} first. */
   public static HeraldNode start(List<ChannelRoutes.Route> extraRoutes) throws Exception {
     return start(extraRoutes, Map.of());

@@ -1,12 +1,16 @@
 package io.herald.node.api;
 
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.herald.node.channel.SocketDirectory;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.CloseCodes;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,6 +25,7 @@ import java.util.function.IntSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -40,8 +45,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 /**
- * The internal HTTP API (for backends and operators, not the public internet): publish to topics and
- * read node and cluster stats. JSON in and out; every error is an RFC 9457 problem document.
+ * The internal HTTP API (for backends and operators, not the public internet): publish to topics,
+ * disconnect sockets by id, and read node and cluster stats. JSON in and out; every error is an RFC 9457 problem document.
  */
 final class ApiRoutes extends AllDirectives {
   static final ContentType.WithFixedCharset PROBLEM_JSON =
@@ -96,6 +101,15 @@ final class ApiRoutes extends AllDirectives {
                                         concat(
                                             pathEnd(() -> post(() -> withBody(this::broadcast))),
                                             path("batch", () -> post(() -> withBody(this::broadcastBatch))))),
+                                pathPrefix(
+                                    "sockets",
+                                    () ->
+                                        pathPrefix(
+                                            segment(),
+                                            id ->
+                                                path(
+                                                    "disconnect",
+                                                    () -> post(() -> withBody(body -> disconnect(id, body)))))),
                                 path("stats", () -> get(this::stats)))))));
   }
 
@@ -219,6 +233,67 @@ final class ApiRoutes extends AllDirectives {
           }
           return complete(json(StatusCodes.OK, response));
         });
+  }
+
+  /**
+   * Closes every socket with this id on every node: 1000 by default (phoenix.js does not reconnect:
+   * logout, ban), 1001 with {@code "reconnect": true} (it reconnects, as after Phoenix's id-disconnect,
+   * e.g. to pick up new permissions). Each node's {@link SocketDirectory} answers how many it closed;
+   * nodes that do not answer in time are counted in {@code nodes_unanswered} (the call may be repeated).
+   */
+  private Route disconnect(String socketId, byte[] body) {
+    DisconnectRequest.Parsed parsed = DisconnectRequest.parse(mapper, socketId, body);
+    if (parsed.problem() != null) {
+      return complete(problem(parsed.problem()));
+    }
+    boolean reconnect = parsed.request().reconnect();
+    int code = reconnect ? CloseCodes.GOING_AWAY : CloseCodes.NORMAL;
+    Duration timeout = settings.publishTimeout();
+    CompletionStage<ObjectNode> result =
+        AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                system.receptionist(), replyTo -> Receptionist.find(SocketDirectory.KEY, replyTo), timeout, system.scheduler())
+            .thenComposeAsync(
+                listing -> {
+                  List<CompletableFuture<Integer>> answers = new ArrayList<>();
+                  for (ActorRef<SocketDirectory.Command> directory : listing.getServiceInstances(SocketDirectory.KEY)) {
+                    answers.add(
+                        AskPattern.<SocketDirectory.Command, SocketDirectory.Disconnected>ask(
+                                directory,
+                                replyTo -> new SocketDirectory.Disconnect(socketId, code, "disconnected", replyTo),
+                                timeout,
+                                system.scheduler())
+                            .handle((d, error) -> error == null ? d.sockets() : -1)
+                            .toCompletableFuture());
+                  }
+                  return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0]))
+                      .thenApply(
+                          v -> {
+                            ObjectNode json = mapper.createObjectNode();
+                            json.put("socket_id", socketId);
+                            json.put("close_code", code);
+                            int sockets = 0;
+                            int answered = 0;
+                            for (CompletableFuture<Integer> answer : answers) {
+                              int n = answer.join();
+                              if (n >= 0) {
+                                sockets += n;
+                                answered++;
+                              }
+                            }
+                            json.put("sockets", sockets);
+                            json.put("nodes", answered);
+                            json.put("nodes_unanswered", answers.size() - answered);
+                            return json;
+                          });
+                },
+                executor);
+    return onComplete(
+        result,
+        r ->
+            r.isSuccess()
+                ? complete(json(StatusCodes.OK, r.get()))
+                : complete(problem(Problem.of(503, "cluster-unavailable", "Cluster unavailable",
+                    "the cluster's socket directories could not be listed within " + timeout))));
   }
 
   private CompletionStage<TopicEntity.Published> publish(BroadcastRequest request) {

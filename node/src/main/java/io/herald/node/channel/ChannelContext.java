@@ -9,8 +9,11 @@ public interface ChannelContext {
   /** The topic of this channel. */
   String topic();
 
-  /** Connect parameters from the socket's query string (without {@code vsn}). */
+  /** Connect parameters from the socket's query string (without {@code vsn}, and without the token when auth is required). */
   Map<String, String> connectParams();
+
+  /** The socket id: the verified token's {@code sub}, or null when auth is off. */
+  String socketId();
 
   /** Broadcasts an event to every subscriber of this topic on every node, the sender included. */
   void broadcast(String event, Payload payload);

@@ -1,6 +1,8 @@
 package io.herald.node.channel;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.herald.node.auth.Action;
+import io.herald.node.auth.Identity;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
@@ -15,6 +17,8 @@ import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
 import io.herald.protocol.Serializer;
 import io.netty.channel.Channel;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,10 +68,15 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   /** {@link NodeFanout} confirms the subscription behind the join {@code joinRef}. */
   public record Subscribed(String topic, String joinRef, long epoch) implements Command {}
 
+  /** Close this socket (from {@link SocketDirectory}: a disconnect by socket id). */
+  public record CloseSocket(int code, String reason) implements Command {}
+
   /** A broadcast of an event the topic's handler intercepts. */
   public record Intercepted(String topic, String event, Payload payload) implements Command {}
 
   private record JoinTimedOut(String topic, String joinRef) implements Command {}
+
+  private record TokenExpired() implements Command {}
 
   private record PublishAcknowledged(TopicEntity.Published published) implements Command {}
 
@@ -92,12 +101,16 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       ActorRef<NodeFanout.Command> fanout,
       ClusterSharding sharding,
       HeraldSettings.Socket settings,
+      HeraldSettings.Auth auth,
+      ActorRef<SocketDirectory.Command> directory,
       NodeMetrics metrics) {}
 
   public static Behavior<Command> create(
-      Channel channel, Serializer serializer, Map<String, String> connectParams, Dependencies deps) {
+      Channel channel, Serializer serializer, Map<String, String> connectParams, Identity identity, Dependencies deps) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new ConnectionActor(ctx, timers, channel, serializer, connectParams, deps)));
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new ConnectionActor(ctx, timers, channel, serializer, connectParams, identity, deps)));
   }
 
   private enum State {
@@ -139,6 +152,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
 
     @Override
+    public String socketId() {
+      return identity.subject();
+    }
+
+    @Override
     public void broadcast(String event, Payload payload) {
       if (owner == null) {
         owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
@@ -174,6 +192,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
 
     @Override
+    public String socketId() {
+      return identity.subject();
+    }
+
+    @Override
     public void broadcast(String event, Payload payload) {
       deps.sharding()
           .entityRefFor(TopicEntity.KEY, topic)
@@ -191,6 +214,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final Channel channel;
   private final Serializer serializer;
   private final Map<String, String> connectParams;
+  private final Identity identity;
   private final Dependencies deps;
   private final Subscriber subscriber;
   private final ActorRef<TopicEntity.Published> publishAcks;
@@ -205,8 +229,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       Channel channel,
       Serializer serializer,
       Map<String, String> connectParams,
+      Identity identity,
       Dependencies deps) {
     super(ctx);
+    this.identity = identity;
     this.timers = timers;
     this.channel = channel;
     this.serializer = serializer;
@@ -214,6 +240,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.deps = deps;
     this.subscriber = new Subscriber(ctx.getSelf(), channel, serializer, java.util.Set.of());
     this.publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
+    if (identity.subject() != null) {
+      deps.directory().tell(new SocketDirectory.Register(identity.subject(), ctx.getSelf()));
+    }
+    if (identity.expiresAt() != null && deps.auth().closeOnExpiry()) {
+      // The same tolerance as the check at connect, so a token accepted is not closed at once.
+      Duration left = Duration.between(Instant.now(), identity.expiresAt()).plus(deps.auth().clockSkew());
+      timers.startSingleTimer(new TokenExpired(), left.isNegative() ? Duration.ZERO : left);
+    }
   }
 
   @Override
@@ -224,6 +258,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
         .onMessage(PublishAcknowledged.class, this::onPublishAcknowledged)
         .onMessage(Intercepted.class, this::onIntercepted)
+        .onMessage(CloseSocket.class, c -> closeSocket(c.code(), c.reason()))
+        .onMessage(TokenExpired.class, t -> closeSocket(CloseCodes.TOKEN_EXPIRED, "token expired"))
         .onMessage(Disconnected.class, d -> onDisconnected())
         .build();
   }
@@ -276,6 +312,18 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     if (channels.size() >= deps.settings().maxChannels()) {
       reply(m, m.joinRef(), "error", reason("too many channels joined"));
+      return;
+    }
+    if (topic.length() > deps.settings().maxTopicLength()) {
+      refuse(m, joinRef, "topic too long", "topic_too_long");
+      return;
+    }
+    if (m.payload().bytes().length > deps.settings().maxPayloadSize()) {
+      refuse(m, joinRef, "payload too large", "payload_too_large");
+      return;
+    }
+    if (!identity.permissions().allows(topic, Action.JOIN)) {
+      refuse(m, joinRef, "unauthorized", "unauthorized");
       return;
     }
     ChannelHandler handler = deps.routes().handlerFor(topic).orElse(null);
@@ -363,6 +411,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       log.debug("dropping {} with stale join_ref {} on {}", m.event(), m.joinRef(), m.topic());
       return;
     }
+    if (m.payload().bytes().length > deps.settings().maxPayloadSize()) {
+      refuse(m, ch.joinRef, "payload too large", "payload_too_large");
+      return;
+    }
+    if (!identity.permissions().allows(ch.topic, Action.PUBLISH)) {
+      refuse(m, ch.joinRef, "unauthorized", "unauthorized");
+      return;
+    }
     ChannelHandler.InResult result;
     ch.callId++;
     ch.publishedInCall = 0;
@@ -425,6 +481,17 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     channels.clear();
     return Behaviors.stopped();
+  }
+
+  /** A limit or a permission refuses this join or event: an error reply, counted, not logged (clients choose). */
+  private void refuse(Message m, String joinRef, String why, String metricReason) {
+    deps.metrics().refused.labelValues(metricReason).inc();
+    reply(m, joinRef, "error", reason(why));
+  }
+
+  private Behavior<Command> closeSocket(int code, String reason) {
+    Outbound.close(channel, code, reason, deps.settings().slowConsumerCloseTimeout());
+    return this; // stops on Disconnected, once the connection is closed
   }
 
   /** A handler threw: the channel dies with phx_error, as a crashed Phoenix channel; phoenix.js rejoins. */

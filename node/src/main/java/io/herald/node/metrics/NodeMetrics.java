@@ -2,13 +2,17 @@ package io.herald.node.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * This node's Prometheus metrics, in a registry of its own (several nodes may share a JVM in tests).
@@ -41,8 +45,67 @@ public final class NodeMetrics {
   public final Counter publishes =
       Counter.builder().name("herald_publishes_total").help("Messages numbered by topic owners on this node").register(registry);
 
+  /** Upgrades refused before the WebSocket opened, by reason (connections, rate, origin, auth). */
+  public final Counter connectsRefused =
+      Counter.builder().name("herald_connects_refused_total").help("WebSocket upgrades refused, by reason").labelNames("reason").register(registry);
+
+  /** Client frames refused by the per-socket rate limit. */
+  public final Counter rateLimited =
+      Counter.builder().name("herald_rate_limited_total").help("Client frames refused by the per-socket rate limit").register(registry);
+
+  /** Client requests refused by a channel rule, by reason (unauthorized, topic_too_long, payload_too_large). */
+  public final Counter refused =
+      Counter.builder().name("herald_refused_total").help("Joins and events refused by a limit or permission, by reason").labelNames("reason").register(registry);
+
+  /**
+   * Seconds from a topic's owner numbering a message to this node having written it to its sockets
+   * (one observation per event loop per message). Across nodes it includes the clocks' difference.
+   */
+  public final Histogram fanoutLatency =
+      Histogram.builder()
+          .name("herald_fanout_latency_seconds")
+          .help("From the topic owner numbering a message to this node writing it to its sockets")
+          .classicOnly()
+          .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+          .register(registry);
+
+  /** Topic entities (owners) living on this node; updated by the entities themselves. */
+  public final AtomicInteger topicEntities = new AtomicInteger();
+
   public NodeMetrics() {
     JvmMetrics.builder().register(registry);
+    GaugeWithCallback.builder()
+        .name("herald_topic_entities")
+        .help("Topic owners (sharded entities) living on this node")
+        .callback(cb -> cb.call(topicEntities.get()))
+        .register(registry);
+  }
+
+  /** Registers the outbound-queue gauges: bytes queued for all sockets and sockets over their bound. */
+  public void outboundFrom(Supplier<OutboundQueues> queues) {
+    GaugeWithCallback.builder()
+        .name("herald_outbound_queued_bytes")
+        .help("Bytes written to sockets and not yet sent, all sockets of this node")
+        .callback(cb -> cb.call(queues.get().queuedBytes()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("herald_outbound_unwritable_sockets")
+        .help("Sockets whose unsent bytes are over the high water mark")
+        .callback(cb -> cb.call(queues.get().unwritableSockets()))
+        .register(registry);
+  }
+
+  /** What the outbound queues of a node's sockets hold at one moment. */
+  public record OutboundQueues(long queuedBytes, int unwritableSockets) {}
+
+  /** Registers the cluster-members gauge: members as this node sees them, by status. */
+  public void clusterMembersFrom(Supplier<Map<String, Integer>> membersByStatus) {
+    GaugeWithCallback.builder()
+        .name("herald_cluster_members")
+        .help("Cluster members as this node sees them, by status")
+        .labelNames("status")
+        .callback(cb -> membersByStatus.get().forEach((status, count) -> cb.call(count, status)))
+        .register(registry);
   }
 
   /** Registers the open-socket gauge (the edge is bound after the metrics exist). */

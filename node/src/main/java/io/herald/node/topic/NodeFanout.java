@@ -68,8 +68,12 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   /** The topic's owner acknowledged this node's registration. */
   public record TopicRegistered(String topic, long epoch, long seq) implements Command, CborSerializable {}
 
-  /** One message of a topic, numbered by its owner. */
-  public record Deliver(String topic, long epoch, long seq, String event, byte[] payload, boolean binary)
+  /**
+   * One message of a topic, numbered by its owner at {@code numberedAtMillis} (the owner's wall clock,
+   * for the publish-to-fan-out latency metric).
+   */
+  public record Deliver(
+      String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis)
       implements Command, CborSerializable {}
 
   public static Behavior<Command> create(ClusterSharding sharding, Duration slowCloseTimeout, NodeMetrics metrics) {
@@ -216,13 +220,13 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     for (Map.Entry<EventLoop, Subscriber[]> group : topic.byLoop.entrySet()) {
       Subscriber[] subscribers = group.getValue();
       Map<Serializer, ByteBuf> encoded = frames.forAll(subscribers);
-      group.getKey().execute(() -> writeAll(subscribers, deliver.event(), encoded));
+      group.getKey().execute(() -> writeAll(subscribers, deliver.event(), encoded, deliver.numberedAtMillis()));
     }
     frames.release();
     return this;
   }
 
-  private void writeAll(Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded) {
+  private void writeAll(Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
     int written = 0;
     try {
       for (Subscriber subscriber : subscribers) {
@@ -236,6 +240,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       }
     } finally {
       metrics.deliveries.inc(written);
+      metrics.fanoutLatency.observe(Math.max(0, System.currentTimeMillis() - numberedAtMillis) / 1000.0);
       for (ByteBuf frame : encoded.values()) {
         frame.release();
       }

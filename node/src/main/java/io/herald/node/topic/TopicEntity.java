@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -149,6 +150,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     this.settings = settings;
     // Positive and unlikely to repeat: subscribers compare epochs to detect a new incarnation.
     this.epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    metrics.topicEntities.incrementAndGet();
     askEveryNodeForInterest();
   }
 
@@ -180,6 +182,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessageEquals(InterestQueryTimedOut.INSTANCE, this::onInterestQueryTimedOut)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, stop -> {
+          metrics.topicEntities.decrementAndGet();
+          return this;
+        })
         .build();
   }
 
@@ -214,7 +220,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     metrics.publishes.inc();
     if (!nodes.isEmpty()) {
       NodeFanout.Deliver deliver =
-          new NodeFanout.Deliver(topic, epoch, seq, publish.event(), publish.payload(), publish.binary());
+          new NodeFanout.Deliver(
+              topic, epoch, seq, publish.event(), publish.payload(), publish.binary(), System.currentTimeMillis());
       for (ActorRef<NodeFanout.Command> node : nodes) {
         node.tell(deliver);
       }

@@ -5,7 +5,12 @@ package io.herald.node.transport;
  * after any close the client did not ask for whose code is not 1000.
  */
 public final class CloseCodes {
-  /** Idle timeout: nothing received for herald.socket.idle-timeout. */
+  /** Disconnected by socket id without reconnect (POST /api/sockets/{id}/disconnect): phoenix.js stays away. */
+  public static final int NORMAL = 1000;
+  /**
+   * Idle timeout (nothing received for herald.socket.idle-timeout), or disconnected by socket id with
+   * reconnect, as Phoenix's id-disconnect since 1.8.8.
+   */
   public static final int GOING_AWAY = 1001;
   /** A frame that cannot be decoded and cannot be answered with an error reply. */
   public static final int INVALID_PAYLOAD = 1007;
@@ -17,6 +22,8 @@ public final class CloseCodes {
   public static final int INTERNAL_ERROR = 1011;
   /** The node is shutting down (as Phoenix's drainer). */
   public static final int SERVICE_RESTART = 1012;
+  /** The socket's token expired (herald.auth.close-on-expiry); the client reconnects with a fresh one (Centrifugo's code). */
+  public static final int TOKEN_EXPIRED = 3005;
   /** The client did not read fast enough: its outbound queue passed the high water mark. */
   public static final int SLOW_CONSUMER = 3008;
 

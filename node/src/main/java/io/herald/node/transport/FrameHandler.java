@@ -2,7 +2,9 @@ package io.herald.node.transport;
 
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.Message;
+import io.herald.protocol.Payload;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
 import io.herald.protocol.Serializer;
@@ -29,12 +31,15 @@ import org.slf4j.LoggerFactory;
  * Bytes in, messages out: decodes each WebSocket message once, on the event loop, and hands it to the
  * socket's {@link ConnectionActor}. A frame that cannot be decoded never reaches the actor: when it
  * named a topic and ref it is answered with an error reply, otherwise the socket is closed with 1007.
- * Either way only this socket is affected.
+ * Either way only this socket is affected. Every data frame takes a token from the socket's rate
+ * limit first; a frame over it is answered {@code {"reason": "rate limited"}} and dropped, and
+ * {@code max-rejected} of those in a row close the socket with 1008.
  */
 final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
   /** A close reason must fit a control frame: 125 bytes minus the 2-byte code. */
   private static final int MAX_CLOSE_REASON_BYTES = 123;
+  private static final Payload RATE_LIMITED = ConnectionActor.reason("rate limited");
 
   private final WebSocketServerHandshaker handshaker;
   private final Serializer serializer;
@@ -42,6 +47,10 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final MalformedFrameLog malformedLog;
   private final Duration closeTimeout;
   private final NodeMetrics metrics;
+  private final TokenBucket rate;
+  private final int maxRejected;
+  /** Frames refused by the rate limit since the last one admitted. */
+  private int rejectedInARow;
 
   FrameHandler(
       WebSocketServerHandshaker handshaker,
@@ -49,8 +58,11 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       ActorRef<ConnectionActor.Command> connection,
       MalformedFrameLog malformedLog,
       Duration closeTimeout,
+      HeraldSettings.RateLimit rateLimit,
       NodeMetrics metrics) {
     this.metrics = metrics;
+    this.rate = new TokenBucket(rateLimit.messagesPerSecond(), rateLimit.burst(), System.nanoTime());
+    this.maxRejected = rateLimit.maxRejected();
     this.handshaker = handshaker;
     this.serializer = serializer;
     this.connection = connection;
@@ -63,13 +75,24 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
       boolean binary = frame instanceof BinaryWebSocketFrame;
       byte[] bytes = ByteBufUtil.getBytes(frame.content());
+      // Taken before decoding: a flood of malformed frames is a flood too.
+      boolean admitted = rate.tryTake(System.nanoTime());
       Message message;
       try {
         message = serializer.decode(binary, bytes);
       } catch (ProtocolException e) {
-        malformed(ctx, e);
+        if (admitted) {
+          malformed(ctx, e);
+        } else {
+          rateLimited(ctx, null);
+        }
         return;
       }
+      if (!admitted) {
+        rateLimited(ctx, message);
+        return;
+      }
+      rejectedInARow = 0;
       metrics.messagesIn.inc();
       connection.tell(new ConnectionActor.Inbound(message));
     } else if (frame instanceof PingWebSocketFrame) {
@@ -82,6 +105,26 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       }
     }
     // Pong frames need no answer.
+  }
+
+  /** Over the rate limit: an error reply when the frame can be answered; too many in a row close 1008. */
+  private void rateLimited(ChannelHandlerContext ctx, Message message) {
+    metrics.rateLimited.inc();
+    if (++rejectedInARow > maxRejected) {
+      if (!Outbound.closing(ctx.channel())) {
+        malformedLog.record(ctx.channel().remoteAddress(), "rate limit exceeded", "closed 1008");
+        Outbound.close(ctx.channel(), CloseCodes.POLICY_VIOLATION, "rate limit exceeded", closeTimeout);
+      }
+      return;
+    }
+    if (message != null && message.ref() != null) {
+      Reply reply = new Reply(message.joinRef(), message.ref(), message.topic(), "error", RATE_LIMITED);
+      try {
+        Outbound.send(ctx.channel(), serializer.encodeReply(reply));
+      } catch (ProtocolException cannotEncode) {
+        // nothing to answer with; the frame is dropped all the same
+      }
+    }
   }
 
   private void malformed(ChannelHandlerContext ctx, ProtocolException e) {

@@ -4,7 +4,9 @@ import io.herald.node.channel.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.herald.node.metrics.NodeMetrics;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -74,11 +76,16 @@ public final class SocketEdge implements AutoCloseable {
     HeraldSettings.Socket socket = settings.socket();
     MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
     byte[] demoPage = http.demoPage() ? demoPage() : null;
+    ConnectionAdmission admission = new ConnectionAdmission(settings, deps.metrics(), System::nanoTime);
+    // Past this many open connections a new one is cut at once, without the HTTP refusal, so that a
+    // flood of connects cannot use up the descriptors the reserve keeps for everything else.
+    long hardCap = (long) admission.maxConnections() + http.fdReserve() / 2;
     try {
       ServerBootstrap bootstrap =
           new ServerBootstrap()
               .group(boss, workers)
               .channel(serverType)
+              .handler(new AcceptFailureLog())
               .option(ChannelOption.SO_BACKLOG, 4096)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -90,11 +97,15 @@ public final class SocketEdge implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      if (sockets.size() >= hardCap) {
+                        ch.close();
+                        return;
+                      }
                       sockets.add(ch);
                       ch.pipeline()
                           .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
                           .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
-                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage));
+                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size));
                     }
                   });
       Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
@@ -129,6 +140,22 @@ public final class SocketEdge implements AutoCloseable {
 
   public int openSockets() {
     return sockets.size();
+  }
+
+  /** Unsent bytes over all sockets and how many are over their bound (read racily: a metric, not a decision). */
+  public NodeMetrics.OutboundQueues outboundQueues() {
+    long queued = 0;
+    int unwritable = 0;
+    for (Channel ch : sockets) {
+      ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+      if (buffer != null) {
+        queued += buffer.totalPendingWriteBytes();
+      }
+      if (!ch.isWritable() && ch.isActive()) {
+        unwritable++;
+      }
+    }
+    return new NodeMetrics.OutboundQueues(queued, unwritable);
   }
 
   /** Stops accepting new connections; open sockets stay. */

@@ -1,5 +1,6 @@
 package io.herald.node.transport;
 
+import io.herald.node.auth.Identity;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.ProtocolException;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -30,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -39,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP side of the public port: answers Phoenix's WebSocket upgrade at
  * {@code <socket-path>/websocket}, negotiating the protocol version from {@code vsn} (missing is
- * 1.0.0 as in Phoenix; unsupported is HTTP 403) and answering the {@code phoenix} sub-protocol when
- * offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
+ * 1.0.0 as in Phoenix; unsupported is HTTP 403), asking {@link ConnectionAdmission} whether the
+ * connect may open a socket (503 with Retry-After, or 403), and answering the {@code phoenix}
+ * sub-protocol when offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
  * {@link ConnectionActor}. With {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -53,19 +57,40 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final MalformedFrameLog malformedLog;
   private final String websocketPath;
   private final byte[] demoPage;
+  private final ConnectionAdmission admission;
+  private final IntSupplier openConnections;
 
   UpgradeHandler(
       HeraldSettings settings,
       ActorSystem system,
       ConnectionActor.Dependencies deps,
       MalformedFrameLog malformedLog,
-      byte[] demoPage) {
+      byte[] demoPage,
+      ConnectionAdmission admission,
+      IntSupplier openConnections) {
     this.settings = settings;
+    this.admission = admission;
+    this.openConnections = openConnections;
     this.system = system;
     this.deps = deps;
     this.malformedLog = malformedLog;
     this.websocketPath = settings.http().socketPath() + "/websocket";
     this.demoPage = demoPage;
+  }
+
+  /** A connection that has not upgraded within the handshake timeout is cut: it must not hold a descriptor. */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (ctx.pipeline().get(UpgradeHandler.class) != null) {
+                log.debug("no upgrade from {} within {}", ctx.channel().remoteAddress(), settings.http().handshakeTimeout());
+                ctx.close();
+              }
+            },
+            settings.http().handshakeTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -95,7 +120,21 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       respond(ctx, request, HttpResponseStatus.FORBIDDEN, e.reason() + "\n");
       return;
     }
-    String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + websocketPath;
+    HttpHeaders headers = request.headers();
+    ConnectionAdmission.Decision decision =
+        admission.admit(
+            openConnections.getAsInt(),
+            params,
+            headers.get(HttpHeaderNames.ORIGIN),
+            headers.get(HttpHeaderNames.HOST),
+            headers.get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
+    if (decision instanceof ConnectionAdmission.Refuse refuse) {
+      log.debug("refused connect from {}: {}", ctx.channel().remoteAddress(), refuse.reason()); // debug: clients choose, logs must not flood
+      refuse(ctx, refuse);
+      return;
+    }
+    Identity identity = ((ConnectionAdmission.Admit) decision).identity();
+    String url = "ws://" + headers.get(HttpHeaderNames.HOST, "localhost") + websocketPath;
     WebSocketServerHandshakerFactory factory =
         new WebSocketServerHandshakerFactory(url, SUBPROTOCOL, false, settings.http().maxFrameSize());
     WebSocketServerHandshaker handshaker = factory.newHandshaker(request);
@@ -104,7 +143,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ActorRef<ConnectionActor.Command> connection =
-        Adapter.spawnAnonymous(system, ConnectionActor.create(ctx.channel(), serializer, Collections.unmodifiableMap(params), deps));
+        Adapter.spawnAnonymous(system, ConnectionActor.create(ctx.channel(), serializer, Collections.unmodifiableMap(params), identity, deps));
     long idleMillis = settings.socket().idleTimeout().toMillis();
     ctx.pipeline()
         .addAfter(ctx.name(), "idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
@@ -113,7 +152,13 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             "ws-aggregator",
             "frames",
             new FrameHandler(
-                handshaker, serializer, connection, malformedLog, settings.socket().slowConsumerCloseTimeout(), deps.metrics()));
+                handshaker,
+                serializer,
+                connection,
+                malformedLog,
+                settings.socket().slowConsumerCloseTimeout(),
+                settings.socket().rateLimit(),
+                deps.metrics()));
     ctx.pipeline().remove("http-aggregator");
     handshaker
         .handshake(ctx.channel(), request)
@@ -138,12 +183,25 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return params;
   }
 
+  private static void refuse(ChannelHandlerContext ctx, ConnectionAdmission.Refuse refuse) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, refuse.status(), Unpooled.copiedBuffer(refuse.reason() + "\n", StandardCharsets.UTF_8));
+    if (refuse.retryAfterSeconds() > 0) {
+      response.headers().set(HttpHeaderNames.RETRY_AFTER, refuse.retryAfterSeconds());
+    }
+    send(ctx, response, "text/plain; charset=utf-8");
+  }
+
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
     respond(ctx, status, "text/plain; charset=utf-8", Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
   }
 
   private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, ByteBuf body) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    send(ctx, new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body), contentType);
+  }
+
+  private static void send(ChannelHandlerContext ctx, FullHttpResponse response, String contentType) {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     HttpUtil.setContentLength(response, response.content().readableBytes());
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

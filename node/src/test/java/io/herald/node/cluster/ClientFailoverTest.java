@@ -23,7 +23,7 @@ class ClientFailoverTest {
 
   @Test
   void socketOfAStoppedNodeReconnectsToAnotherAndRejoinsWithFreshParams() throws Exception {
-    List<HeraldNode> nodes = TestNode.startCluster(3, Map.of("herald.drain.batch-interval", "50ms"));
+    List<HeraldNode> nodes = TestNode.startCluster(3, TestNode.fastClients(Map.of("herald.drain.batch-interval", "50ms")));
     try {
       List<Integer> paramCalls = new CopyOnWriteArrayList<>();
       Socket socket =

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +35,7 @@ class ClusterFanoutTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    nodes = TestNode.startCluster(3, Map.of());
+    nodes = TestNode.startCluster(3, TestNode.FAST_CLIENTS);
     http = HttpClient.newHttpClient();
   }
 

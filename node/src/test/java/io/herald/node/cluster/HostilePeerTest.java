@@ -44,7 +44,7 @@ class HostilePeerTest {
       String fanout = Cluster.get(victim.system()).selfAddress() + NodeFanout.PATH;
       byte[] evil = "{\"evil\":true}".getBytes(StandardCharsets.UTF_8);
       for (int i = 0; i < 3; i++) {
-        rogue.actorSelection(fanout).tell(new NodeFanout.Deliver("room:hostile", 1, i, "evil", evil, false), ActorRef.noSender());
+        rogue.actorSelection(fanout).tell(new NodeFanout.Deliver("room:hostile", 1, i, "evil", evil, false, 0L), ActorRef.noSender());
         rogue.actorSelection(fanout).tell(new NodeFanout.TopicRegistered("room:hostile", 1, i), ActorRef.noSender());
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +41,7 @@ class NodeLeaveTest {
 
   @Test
   void topicsOfALeavingNodeMoveAndKeepDeliveringToTheSurvivors() throws Exception {
-    nodes = TestNode.startCluster(3, Map.of());
+    nodes = TestNode.startCluster(3, TestNode.FAST_CLIENTS);
     HttpClient http = HttpClient.newHttpClient();
     int topics = 30;
     int before = 50;

@@ -57,6 +57,19 @@ class MetricsTest {
         assertThat(after.get("herald_messages_in_total")).isGreaterThanOrEqualTo(3.0);
         assertThat(after.get("herald_deliveries_total")).isGreaterThanOrEqualTo(2.0);
         assertThat(after.get("herald_publishes_total")).isEqualTo(1.0);
+        assertThat(after.get("herald_topic_entities")).isEqualTo(1.0);
+        assertThat(after.get("herald_cluster_members{status=\"Up\"}")).isEqualTo(1.0);
+        assertThat(after.get("herald_fanout_latency_seconds_count")).as("one observation per event loop written to").isGreaterThanOrEqualTo(1.0);
+        assertThat(after.get("herald_fanout_latency_seconds_bucket{le=\"+Inf\"}")).isEqualTo(after.get("herald_fanout_latency_seconds_count"));
+        assertThat(after.get("herald_outbound_queued_bytes")).isGreaterThanOrEqualTo(0.0);
+        assertThat(after.get("herald_outbound_unwritable_sockets")).isEqualTo(0.0);
+      }
+      // A refused connect is counted by reason.
+      try (HeraldNode limited = TestNode.start(List.of(), Map.of("herald.http.max-connections", 1))) {
+        try (RawWebSocketAccess first = RawWebSocketAccess.connect(limited.port())) {
+          assertThat(RawWebSocketAccess.status(limited.port())).isEqualTo(503);
+          assertThat(scrape(limited).get("herald_connects_refused_total{reason=\"connections\"}")).isEqualTo(1.0);
+        }
       }
     } finally {
       node.close();

@@ -1,0 +1,91 @@
+package io.herald.node.channel;
+
+import io.herald.node.cluster.CborSerializable;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * This node's authenticated sockets by socket id (the token's {@code sub}), so that one user's
+ * sockets can be closed on every node at once: logout, bans, revoked permissions. Every node's
+ * directory is registered with the cluster receptionist under {@link #KEY}; the HTTP API asks them all.
+ *
+ * <p>State: socket id to the connections with that id on this node; a connection leaves when it stops.
+ */
+public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Command> {
+
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "herald-socket-directory");
+
+  public static final String NAME = "socket-directory";
+
+  /** Messages of a socket directory. */
+  public sealed interface Command {}
+
+  /** A connection authenticated as {@code socketId} opened on this node. */
+  public record Register(String socketId, ActorRef<ConnectionActor.Command> connection) implements Command {}
+
+  /**
+   * Close every socket with this id on this node with {@code code} and {@code reason}; answered with
+   * how many there were.
+   */
+  public record Disconnect(String socketId, int code, String reason, ActorRef<Disconnected> replyTo)
+      implements Command, CborSerializable {}
+
+  /** How many sockets a node closed for a {@link Disconnect}. */
+  public record Disconnected(int sockets) implements CborSerializable {}
+
+  private record ConnectionStopped(String socketId, ActorRef<ConnectionActor.Command> connection) implements Command {}
+
+  public static Behavior<Command> create() {
+    return Behaviors.setup(SocketDirectory::new);
+  }
+
+  private final Map<String, Set<ActorRef<ConnectionActor.Command>>> bySocketId = new HashMap<>();
+
+  private SocketDirectory(ActorContext<Command> ctx) {
+    super(ctx);
+    ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(ConnectionStopped.class, this::onConnectionStopped)
+        .onMessage(Disconnect.class, this::onDisconnect)
+        .build();
+  }
+
+  private Behavior<Command> onRegister(Register r) {
+    bySocketId.computeIfAbsent(r.socketId(), id -> new HashSet<>()).add(r.connection());
+    getContext().watchWith(r.connection(), new ConnectionStopped(r.socketId(), r.connection()));
+    return this;
+  }
+
+  private Behavior<Command> onConnectionStopped(ConnectionStopped s) {
+    Set<ActorRef<ConnectionActor.Command>> connections = bySocketId.get(s.socketId());
+    if (connections != null && connections.remove(s.connection()) && connections.isEmpty()) {
+      bySocketId.remove(s.socketId());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDisconnect(Disconnect d) {
+    Set<ActorRef<ConnectionActor.Command>> connections = bySocketId.getOrDefault(d.socketId(), Set.of());
+    for (ActorRef<ConnectionActor.Command> connection : connections) {
+      connection.tell(new ConnectionActor.CloseSocket(d.code(), d.reason()));
+    }
+    // They leave the directory when they stop, after their close handshake.
+    d.replyTo().tell(new Disconnected(connections.size()));
+    return this;
+  }
+}
