@@ -111,6 +111,15 @@ final class JsonFrames {
     return t == JsonToken.VALUE_NULL ? null : p.getText();
   }
 
+  /**
+   * An integer that runs to the end of the input may have been cut short: {@code "ref":12} cut after the
+   * 1 reads as 1. Such a ref must not be named in the error (an error reply to ref "1" would answer some
+   * other push); the frame is incomplete and fails anyway.
+   */
+  static boolean cutShort(JsonParser p, JsonToken t, int inputLength) {
+    return t == JsonToken.VALUE_NUMBER_INT && p.currentLocation().getByteOffset() >= inputLength;
+  }
+
   static String refProblem(String field, JsonParser p, JsonToken t) throws IOException {
     return field + " must be a string, an integer or null, got " + describe(p, t);
   }

@@ -173,14 +173,18 @@ public final class V1JsonSerializer implements Serializer {
           case "ref" -> {
             hasRef = true;
             if (JsonFrames.isRef(t)) {
-              ctx.ref = JsonFrames.refText(p, t);
+              if (!JsonFrames.cutShort(p, t, frame.length)) {
+                ctx.ref = JsonFrames.refText(p, t);
+              }
             } else {
               bad = JsonFrames.refProblem("ref", p, t);
             }
           }
           case "join_ref" -> {
             if (JsonFrames.isRef(t)) {
-              ctx.joinRef = JsonFrames.refText(p, t);
+              if (!JsonFrames.cutShort(p, t, frame.length)) {
+                ctx.joinRef = JsonFrames.refText(p, t);
+              }
             } else {
               bad = JsonFrames.refProblem("join_ref", p, t);
             }

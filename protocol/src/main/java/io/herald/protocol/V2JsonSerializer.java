@@ -159,6 +159,9 @@ public final class V2JsonSerializer implements Serializer {
             String field = n == 0 ? "join_ref" : "ref";
             if (JsonFrames.isRef(t)) {
               String ref = JsonFrames.refText(p, t);
+              if (JsonFrames.cutShort(p, t, frame.length)) {
+                ref = null; // not named in the error; the frame is incomplete
+              }
               if (n == 0) {
                 ctx.joinRef = ref;
               } else {

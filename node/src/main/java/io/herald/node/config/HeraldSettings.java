@@ -73,7 +73,8 @@ public record HeraldSettings(
       Duration malformedLogInterval,
       int maxTopicLength,
       int maxPayloadSize,
-      RateLimit rateLimit) {}
+      RateLimit rateLimit,
+      int sendBufferSize) {}
 
   /** Topic entities. */
   public record Topic(
@@ -122,7 +123,8 @@ public record HeraldSettings(
             new RateLimit(
                 h.getDouble("socket.rate-limit.messages-per-second"),
                 h.getInt("socket.rate-limit.burst"),
-                h.getInt("socket.rate-limit.max-rejected"))),
+                h.getInt("socket.rate-limit.max-rejected")),
+            (int) Math.min(Integer.MAX_VALUE, h.getBytes("socket.send-buffer-size"))),
         new Topic(
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),

@@ -12,6 +12,11 @@ public final class CloseCodes {
    * reconnect, as Phoenix's id-disconnect since 1.8.8.
    */
   public static final int GOING_AWAY = 1001;
+  /**
+   * A WebSocket framing violation found by the frame decoder (an unmasked or reserved frame, a bad
+   * control frame, a continuation out of place); the connection is closed at once.
+   */
+  public static final int PROTOCOL_ERROR = 1002;
   /** A frame that cannot be decoded and cannot be answered with an error reply. */
   public static final int INVALID_PAYLOAD = 1007;
   /** The client broke a rule of the protocol's limits (for example frames flooding a pending join). */

@@ -15,6 +15,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -164,7 +165,21 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
+      // a fragmented message whose parts add up past the limit (the aggregator)
       Outbound.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big", closeTimeout);
+    } else if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+      // The frame decoder found a violation (a frame over the limit, an unmasked or reserved frame, a bad
+      // control frame) and reads nothing more from this peer: close at once with the code it chose.
+      int code = corrupted.closeStatus().code();
+      String reason =
+          switch (code) {
+            case CloseCodes.MESSAGE_TOO_BIG -> "message too big";
+            case CloseCodes.INVALID_PAYLOAD -> closeReason("malformed message: " + cause.getMessage()); // text that is not UTF-8
+            default -> closeReason("protocol error: " + cause.getMessage());
+          };
+      malformedLog.record(ctx.channel().remoteAddress(), cause.getMessage(), "closed " + code);
+      metrics.malformedFrames.inc();
+      Outbound.closeNow(ctx.channel(), code, reason);
     } else if (cause instanceof CorruptedFrameException) {
       malformedLog.record(ctx.channel().remoteAddress(), cause.getMessage(), "closed");
       ctx.close();

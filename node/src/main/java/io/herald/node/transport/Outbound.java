@@ -84,6 +84,19 @@ public final class Outbound {
     channel.eventLoop().schedule(() -> channel.close(), timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Sends a close frame and closes the connection once it is written, without waiting for the peer's:
+   * for a peer that broke the framing, whose further bytes cannot be read.
+   */
+  static void closeNow(Channel channel, int code, String reason) {
+    if (!channel.isActive() || channel.attr(CLOSING).setIfAbsent(Boolean.TRUE) != null) {
+      return;
+    }
+    log.debug("closing {} at once with {} {}", channel.remoteAddress(), code, reason);
+    channel.attr(CLOSE_CODE).set(code);
+    channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+  }
+
   /** The close code the server sent on this channel, or null if it did not close it. */
   static Integer closeCode(Channel channel) {
     return channel.hasAttr(CLOSE_CODE) ? channel.attr(CLOSE_CODE).get() : null;

@@ -93,6 +93,7 @@ public final class SocketEdge implements AutoCloseable {
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(socket.outboundLowWaterMark(), socket.outboundHighWaterMark()))
+              .childOption(ChannelOption.SO_SNDBUF, socket.sendBufferSize() > 0 ? socket.sendBufferSize() : null)
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
                     @Override

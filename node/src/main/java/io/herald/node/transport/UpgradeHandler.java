@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
@@ -135,8 +136,15 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Identity identity = ((ConnectionAdmission.Admit) decision).identity();
     String url = "ws://" + headers.get(HttpHeaderNames.HOST, "localhost") + websocketPath;
-    WebSocketServerHandshakerFactory factory =
-        new WebSocketServerHandshakerFactory(url, SUBPROTOCOL, false, settings.http().maxFrameSize());
+    // The decoder reports violations to FrameHandler instead of closing by itself, so that every close
+    // the server makes carries Herald's reason and is counted by its code.
+    WebSocketDecoderConfig decoderConfig =
+        WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(settings.http().maxFrameSize())
+            .allowExtensions(false)
+            .closeOnProtocolViolation(false)
+            .build();
+    WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url, SUBPROTOCOL, decoderConfig);
     WebSocketServerHandshaker handshaker = factory.newHandshaker(request);
     if (handshaker == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
