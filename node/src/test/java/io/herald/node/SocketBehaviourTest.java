@@ -33,6 +33,9 @@ class SocketBehaviourTest {
                 "herald.socket.outbound-high-water-mark", "64 KiB",
                 "herald.socket.outbound-low-water-mark", "32 KiB",
                 "herald.socket.idle-timeout", "5s",
+                // the slow-consumer test reads the stalled socket's backlog only after the flood; on a
+                // busy machine that can take longer than the default 5 s before the cut
+                "herald.socket.slow-consumer-close-timeout", "30s",
                 // floods here test other limits
                 "herald.socket.rate-limit.messages-per-second", 1_000_000,
                 "herald.socket.rate-limit.burst", 1_000_000));

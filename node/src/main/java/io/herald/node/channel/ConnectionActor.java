@@ -25,12 +25,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.slf4j.Logger;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * Broadcasts do not pass through here: {@link NodeFanout} writes them straight to the socket, except
  * events the handler intercepts.
  */
-public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
+public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Command> {
   private static final Logger log = LoggerFactory.getLogger(ConnectionActor.class);
 
   static final String PHOENIX_TOPIC = "phoenix";
@@ -107,10 +108,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   public static Behavior<Command> create(
       Channel channel, Serializer serializer, Map<String, String> connectParams, Identity identity, Dependencies deps) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> new ConnectionActor(ctx, timers, channel, serializer, connectParams, identity, deps)));
+    return Behaviors.setup(ctx -> new ConnectionActor(ctx, channel, serializer, connectParams, identity, deps));
   }
 
   private enum State {
@@ -126,6 +124,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     final ChannelHandler handler;
     final Payload joinReply;
     State state = State.JOINING;
+    /** Refuses the join if the topic's owner does not acknowledge in time; null once answered. */
+    Cancellable joinTimer;
     EntityRef<TopicEntity.Command> owner;
     /** Numbers the handler calls of this channel; broadcasts carry it so their acknowledgements find the call. */
     long callId;
@@ -139,6 +139,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       this.joinPushRef = joinPushRef;
       this.handler = handler;
       this.joinReply = joinReply;
+    }
+
+    void cancelJoinTimer() {
+      if (joinTimer != null) {
+        joinTimer.cancel();
+        joinTimer = null;
+      }
     }
 
     @Override
@@ -210,7 +217,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
   }
 
-  private final TimerScheduler<Command> timers;
+  private final ActorContext<Command> ctx;
+  /** Closes the socket when its token expires; null without expiry. */
+  private final Cancellable expiry;
   private final Channel channel;
   private final Serializer serializer;
   private final Map<String, String> connectParams;
@@ -225,15 +234,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private ConnectionActor(
       ActorContext<Command> ctx,
-      TimerScheduler<Command> timers,
       Channel channel,
       Serializer serializer,
       Map<String, String> connectParams,
       Identity identity,
       Dependencies deps) {
-    super(ctx);
+    this.ctx = ctx;
     this.identity = identity;
-    this.timers = timers;
     this.channel = channel;
     this.serializer = serializer;
     this.connectParams = connectParams;
@@ -246,22 +253,41 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (identity.expiresAt() != null && deps.auth().closeOnExpiry()) {
       // The same tolerance as the check at connect, so a token accepted is not closed at once.
       Duration left = Duration.between(Instant.now(), identity.expiresAt()).plus(deps.auth().clockSkew());
-      timers.startSingleTimer(new TokenExpired(), left.isNegative() ? Duration.ZERO : left);
+      expiry = ctx.scheduleOnce(left.isNegative() ? Duration.ZERO : left, ctx.getSelf(), new TokenExpired());
+    } else {
+      expiry = null;
     }
   }
 
+  /**
+   * One method instead of a per-instance ReceiveBuilder and a timer interceptor: there is one of
+   * these actors per socket, so their fixed cost is paid 10,000s of times.
+   */
   @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Inbound.class, this::onInbound)
-        .onMessage(Subscribed.class, this::onSubscribed)
-        .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
-        .onMessage(PublishAcknowledged.class, this::onPublishAcknowledged)
-        .onMessage(Intercepted.class, this::onIntercepted)
-        .onMessage(CloseSocket.class, c -> closeSocket(c.code(), c.reason()))
-        .onMessage(TokenExpired.class, t -> closeSocket(CloseCodes.TOKEN_EXPIRED, "token expired"))
-        .onMessage(Disconnected.class, d -> onDisconnected())
-        .build();
+  public Behavior<Command> receive(TypedActorContext<Command> context, Command message) {
+    if (message instanceof Inbound m) {
+      return onInbound(m);
+    } else if (message instanceof Subscribed m) {
+      return onSubscribed(m);
+    } else if (message instanceof PublishAcknowledged m) {
+      return onPublishAcknowledged(m);
+    } else if (message instanceof JoinTimedOut m) {
+      return onJoinTimedOut(m);
+    } else if (message instanceof Intercepted m) {
+      return onIntercepted(m);
+    } else if (message instanceof CloseSocket m) {
+      return closeSocket(m.code(), m.reason());
+    } else if (message instanceof TokenExpired) {
+      return closeSocket(CloseCodes.TOKEN_EXPIRED, "token expired");
+    } else if (message instanceof Disconnected) {
+      return onDisconnected();
+    }
+    return Behaviors.unhandled();
+  }
+
+  @Override
+  public Behavior<Command> receiveSignal(TypedActorContext<Command> context, Signal signal) {
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInbound(Inbound inbound) {
@@ -351,9 +377,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     Subscriber sub =
         handler.intercepts().isEmpty()
             ? subscriber
-            : new Subscriber(getContext().getSelf(), channel, serializer, handler.intercepts());
+            : new Subscriber(ctx.getSelf(), channel, serializer, handler.intercepts());
     deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, sub));
-    timers.startSingleTimer(topic, new JoinTimedOut(topic, joinRef), deps.settings().joinTimeout());
+    joined.joinTimer = ctx.scheduleOnce(deps.settings().joinTimeout(), ctx.getSelf(), new JoinTimedOut(topic, joinRef));
   }
 
   private Behavior<Command> onSubscribed(Subscribed subscribed) {
@@ -361,7 +387,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (ch == null || !ch.joinRef.equals(subscribed.joinRef()) || ch.state != State.JOINING) {
       return this; // a join that was replaced, left or timed out meanwhile
     }
-    timers.cancel(ch.topic);
+    ch.cancelJoinTimer();
     ch.state = State.JOINED;
     deps.metrics().joins.labelValues("ok").inc();
     send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
@@ -477,7 +503,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private Behavior<Command> onDisconnected() {
     for (JoinedChannel ch : channels.values()) {
-      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, getContext().getSelf()));
+      ch.cancelJoinTimer();
+      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, ctx.getSelf()));
+    }
+    if (expiry != null) {
+      expiry.cancel();
     }
     channels.clear();
     return Behaviors.stopped();
@@ -503,8 +533,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private void close(JoinedChannel ch) {
-    timers.cancel(ch.topic);
-    deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, getContext().getSelf()));
+    ch.cancelJoinTimer();
+    deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, ctx.getSelf()));
   }
 
   private void reply(Message m, String joinRef, String status, Payload response) {
