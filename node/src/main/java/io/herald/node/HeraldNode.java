@@ -3,6 +3,7 @@ package io.herald.node;
 import com.typesafe.config.Config;
 import io.herald.node.api.ApiServer;
 import io.herald.node.channel.ChannelRoutes;
+import io.herald.node.auth.Revocations;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.channel.SocketDirectory;
 import io.herald.node.cluster.ClusterFormation;
@@ -13,6 +14,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.SocketEdge;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +96,9 @@ public final class HeraldNode implements AutoCloseable {
           metrics);
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics), NodeFanout.NAME);
-      ActorRef<SocketDirectory.Command> directory = Adapter.spawn(system, SocketDirectory.create(), SocketDirectory.NAME);
+      Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());
+      ActorRef<SocketDirectory.Command> directory =
+          Adapter.spawn(system, SocketDirectory.create(revocations), SocketDirectory.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(
               routes, fanout, sharding, settings.socket(), settings.auth(), directory, metrics);
@@ -111,7 +115,7 @@ public final class HeraldNode implements AutoCloseable {
       ApiServer api =
           ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
       // The public port last: a socket that connects finds everything behind it running.
-      SocketEdge edge = SocketEdge.bind(settings, system, deps);
+      SocketEdge edge = SocketEdge.bind(settings, system, deps, revocations);
       edgeRef.set(edge);
       NodeReadiness.get(system).edgeBound();
       return new HeraldNode(system, edge, api);

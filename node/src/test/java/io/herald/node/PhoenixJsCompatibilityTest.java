@@ -55,6 +55,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("binary.test.js", 3);
     FILES.put("malformed.test.js", 3);
     FILES.put("pipelining.test.js", 3);
+    FILES.put("auth.test.js", 4);
   }
 
   /** A hung file is killed after this; a healthy one takes under 10 seconds. */
@@ -63,17 +64,25 @@ final class PhoenixJsCompatibilityTest {
   private static final Pattern RESULT = Pattern.compile("^(not ok|ok) (\\d+) - (.*?)(?: # (SKIP|TODO)\\b.*)?$");
   private static final Pattern SUMMARY = Pattern.compile("^# (tests|pass|fail|cancelled|skipped|todo) (\\d+)$");
 
+  private static final String AUTH_SECRET = "phoenix-js-compat-secret-0123456789abcdef";
+
   private static HeraldNode node;
+  /** A second node with auth required, for auth.test.js. */
+  private static HeraldNode authNode;
 
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start(List.of(new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler())));
+    authNode = TestNode.start(List.of(), Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
   }
 
   @AfterAll
   static void stopNode() {
     if (node != null) {
       node.close();
+    }
+    if (authNode != null) {
+      authNode.close();
     }
   }
 
@@ -107,6 +116,9 @@ final class PhoenixJsCompatibilityTest {
     List<String> command = List.of("node", "--test", "--test-reporter=tap", file);
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().put("HERALD_WS_URL", TestNode.endpoint(node));
+    pb.environment().put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
+    pb.environment().put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
+    pb.environment().put("HERALD_AUTH_SECRET", AUTH_SECRET);
     long start = System.nanoTime();
     Process process;
     try {

@@ -362,7 +362,7 @@ public final class Socket implements AutoCloseable {
   /**
    * Finalises the local state of a connection, once, whoever notices first: remote close, error,
    * heartbeat timeout, send failure, disconnect. Then reconnects if the socket should be connected.
-   * As phoenix.js: no reconnect after {@link #disconnect()} or after the server closed with 1000.
+   * No reconnect after {@link #disconnect()} or after the server closed with 1000 (as phoenix.js 1.7; 1.8 reconnects after any server close).
    */
   void connectionClosed(Connection c, int code, String reason, Throwable error, String channelReason,
       boolean forceReconnect) {

@@ -259,7 +259,7 @@ final class ApiRoutes extends AllDirectives {
                     answers.add(
                         AskPattern.<SocketDirectory.Command, SocketDirectory.Disconnected>ask(
                                 directory,
-                                replyTo -> new SocketDirectory.Disconnect(socketId, code, "disconnected", replyTo),
+                                replyTo -> new SocketDirectory.Disconnect(socketId, code, "disconnected", !reconnect, replyTo),
                                 timeout,
                                 system.scheduler())
                             .handle((d, error) -> error == null ? d.sockets() : -1)

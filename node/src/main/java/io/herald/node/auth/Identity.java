@@ -8,11 +8,12 @@ import java.util.Objects;
  *
  * @param subject the token's {@code sub}; null only for {@link #anonymous()}
  * @param expiresAt the token's {@code exp}; null when the token has none (or for anonymous)
+ * @param issuedAt the token's {@code iat}; null when the token has none (or for anonymous)
  * @param permissions what the socket may do on which topics
  */
-public record Identity(String subject, Instant expiresAt, Permissions permissions) {
+public record Identity(String subject, Instant expiresAt, Instant issuedAt, Permissions permissions) {
 
-  private static final Identity ANONYMOUS = new Identity(null, null, Permissions.all());
+  private static final Identity ANONYMOUS = new Identity(null, null, null, Permissions.all());
 
   public Identity {
     Objects.requireNonNull(permissions, "permissions");

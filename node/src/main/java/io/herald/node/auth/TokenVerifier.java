@@ -178,7 +178,9 @@ public final class TokenVerifier {
         ? Permissions.all()
         : Permissions.fromClaim(claims.getClaim(permissionsClaim));
     Date exp = claims.getExpirationTime();
-    return new Identity(claims.getSubject(), exp == null ? null : exp.toInstant(), permissions);
+    Date iat = claims.getIssueTime();
+    return new Identity(
+        claims.getSubject(), exp == null ? null : exp.toInstant(), iat == null ? null : iat.toInstant(), permissions);
   }
 
   private static TokenRejected rejected(String reason, Exception cause) {

@@ -1,5 +1,6 @@
 package io.herald.node.channel;
 
+import io.herald.node.auth.Revocations;
 import io.herald.node.cluster.CborSerializable;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,9 +36,10 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
 
   /**
    * Close every socket with this id on this node with {@code code} and {@code reason}; answered with
-   * how many there were.
+   * how many there were. With {@code revoke}, this node also refuses the id's older tokens from now on
+   * ({@link Revocations}).
    */
-  public record Disconnect(String socketId, int code, String reason, ActorRef<Disconnected> replyTo)
+  public record Disconnect(String socketId, int code, String reason, boolean revoke, ActorRef<Disconnected> replyTo)
       implements Command, CborSerializable {}
 
   /** How many sockets a node closed for a {@link Disconnect}. */
@@ -45,14 +47,16 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
 
   private record ConnectionStopped(String socketId, ActorRef<ConnectionActor.Command> connection) implements Command {}
 
-  public static Behavior<Command> create() {
-    return Behaviors.setup(SocketDirectory::new);
+  public static Behavior<Command> create(Revocations revocations) {
+    return Behaviors.setup(ctx -> new SocketDirectory(ctx, revocations));
   }
 
   private final Map<String, Set<ActorRef<ConnectionActor.Command>>> bySocketId = new HashMap<>();
+  private final Revocations revocations;
 
-  private SocketDirectory(ActorContext<Command> ctx) {
+  private SocketDirectory(ActorContext<Command> ctx, Revocations revocations) {
     super(ctx);
+    this.revocations = revocations;
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
   }
 
@@ -80,6 +84,9 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
   }
 
   private Behavior<Command> onDisconnect(Disconnect d) {
+    if (d.revoke()) {
+      revocations.revoke(d.socketId()); // before the closes: a quick reconnect must already be refused
+    }
     Set<ActorRef<ConnectionActor.Command>> connections = bySocketId.getOrDefault(d.socketId(), Set.of());
     for (ActorRef<ConnectionActor.Command> connection : connections) {
       connection.tell(new ConnectionActor.CloseSocket(d.code(), d.reason()));

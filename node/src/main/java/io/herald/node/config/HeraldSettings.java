@@ -48,7 +48,8 @@ public record HeraldSettings(
       String audience,
       Duration clockSkew,
       String permissionsClaim,
-      boolean closeOnExpiry) {}
+      boolean closeOnExpiry,
+      Duration revocationTtl) {}
 
   public enum AuthMode {
     /** Every connect is accepted, anonymous, with every permission (the embedded default). */
@@ -156,7 +157,8 @@ public record HeraldSettings(
             h.getString("auth.jwt.audience"),
             h.getDuration("auth.jwt.clock-skew"),
             h.getString("auth.jwt.permissions-claim"),
-            h.getBoolean("auth.close-on-expiry")));
+            h.getBoolean("auth.close-on-expiry"),
+            h.getDuration("auth.revocation-ttl")));
   }
 
   /** Comma-separated origins (an environment variable cannot carry a list). */

@@ -4,6 +4,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import io.herald.node.auth.AuthToken;
 import io.herald.node.auth.Identity;
 import io.herald.node.auth.OriginCheck;
+import io.herald.node.auth.Revocations;
 import io.herald.node.auth.TokenRejected;
 import io.herald.node.auth.TokenVerifier;
 import io.herald.node.config.HeraldSettings;
@@ -42,8 +43,10 @@ final class ConnectionAdmission {
   private final TokenVerifier tokenVerifier;
   private final String tokenParam;
   private final NodeMetrics metrics;
+  private final Revocations revocations;
 
-  ConnectionAdmission(HeraldSettings settings, NodeMetrics metrics, LongSupplier nanoClock) {
+  ConnectionAdmission(HeraldSettings settings, Revocations revocations, NodeMetrics metrics, LongSupplier nanoClock) {
+    this.revocations = revocations;
     HeraldSettings.Http http = settings.http();
     HeraldSettings.Auth auth = settings.auth();
     this.metrics = metrics;
@@ -103,11 +106,16 @@ final class ConnectionAdmission {
     if (token == null) {
       return refuse(HttpResponseStatus.FORBIDDEN, "missing token", "auth", 0);
     }
+    Identity identity;
     try {
-      return new Admit(tokenVerifier.verify(token));
+      identity = tokenVerifier.verify(token);
     } catch (TokenRejected e) {
       return refuse(HttpResponseStatus.FORBIDDEN, e.reason(), "auth", 0);
     }
+    if (revocations.isRevoked(identity)) {
+      return refuse(HttpResponseStatus.FORBIDDEN, "revoked", "auth", 0);
+    }
+    return new Admit(identity);
   }
 
   private Refuse refuse(HttpResponseStatus status, String reason, String metricReason, long retryAfterSeconds) {

@@ -1,5 +1,6 @@
 package io.herald.node.transport;
 
+import io.herald.node.auth.Revocations;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.netty.bootstrap.ServerBootstrap;
@@ -64,7 +65,8 @@ public final class SocketEdge implements AutoCloseable {
 
   /** Binds the public port; blocks until it is bound. */
   public static SocketEdge bind(
-      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps) throws InterruptedException {
+      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations)
+      throws InterruptedException {
     HeraldSettings.Http http = settings.http();
     boolean epoll = http.nativeTransport() && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -76,7 +78,7 @@ public final class SocketEdge implements AutoCloseable {
     HeraldSettings.Socket socket = settings.socket();
     MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
     byte[] demoPage = http.demoPage() ? demoPage() : null;
-    ConnectionAdmission admission = new ConnectionAdmission(settings, deps.metrics(), System::nanoTime);
+    ConnectionAdmission admission = new ConnectionAdmission(settings, revocations, deps.metrics(), System::nanoTime);
     // Past this many open connections a new one is cut at once, without the HTTP refusal, so that a
     // flood of connects cannot use up the descriptors the reserve keeps for everything else.
     long hardCap = (long) admission.maxConnections() + http.fdReserve() / 2;

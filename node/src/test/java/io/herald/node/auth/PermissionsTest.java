@@ -79,7 +79,7 @@ class PermissionsTest {
     assertThat(anonymous.expiresAt()).isNull();
     assertThat(anonymous.expiredAt(Instant.MAX)).isFalse();
     assertThat(anonymous.permissions().allows("room:1", Action.PUBLISH)).isTrue();
-    Identity user = new Identity("u", Instant.parse("2030-01-01T00:00:00Z"), Permissions.none());
+    Identity user = new Identity("u", Instant.parse("2030-01-01T00:00:00Z"), null, Permissions.none());
     assertThat(user.isAnonymous()).isFalse();
     assertThat(user.expiredAt(Instant.parse("2029-12-31T23:59:59Z"))).isFalse();
     assertThat(user.expiredAt(Instant.parse("2030-01-01T00:00:00Z"))).isTrue();

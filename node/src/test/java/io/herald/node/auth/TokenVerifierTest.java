@@ -57,6 +57,7 @@ class TokenVerifierTest {
   private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
   private static final Duration SKEW = Duration.ofSeconds(30);
+  private static final Duration HOUR = Duration.ofHours(1);
   private static final String SECRET = "a-shared-secret-of-at-least-32-bytes!";
   private static final Map<String, Object> CHANNELS = Map.of("room:*", List.of("join", "publish"));
 
@@ -321,7 +322,7 @@ class TokenVerifierTest {
   void issuerAndAudienceMustMatchWhenConfigured() throws Exception {
     TokenVerifier verifier = TokenVerifier.from(
         new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "https://id.example.com", "herald",
-            SKEW, "channels", true), CLOCK);
+            SKEW, "channels", true, HOUR), CLOCK);
     JWTClaimsSet.Builder good = claims().issuer("https://id.example.com").audience(List.of("other", "herald"));
     assertThat(verifier.verify(hs256(good.build())).subject()).isEqualTo("user-7");
     assertRejected(verifier, hs256(claims().issuer("https://evil.example.com").audience("herald").build()),
@@ -355,7 +356,7 @@ class TokenVerifierTest {
   @Test
   void anEmptyPermissionsClaimSettingGrantsEverythingToAVerifiedToken() throws Exception {
     TokenVerifier verifier = TokenVerifier.from(
-        new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "", SKEW, "", true), CLOCK);
+        new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "", SKEW, "", true, HOUR), CLOCK);
     Identity identity = verifier.verify(hs256(claims().claim("channels", "ignored").build()));
     assertThat(identity.permissions().allows("anything", Action.PRESENCE)).isTrue();
   }
@@ -365,7 +366,7 @@ class TokenVerifierTest {
   @Test
   void authOffAnswersAnonymousWithoutReadingKeys() throws Exception {
     TokenVerifier off = TokenVerifier.from(
-        new HeraldSettings.Auth(AuthMode.OFF, "token", "short", "/no/such/file", "", "", "", SKEW, "channels", true),
+        new HeraldSettings.Auth(AuthMode.OFF, "token", "short", "/no/such/file", "", "", "", SKEW, "channels", true, HOUR),
         CLOCK);
     assertThat(off.verify(null)).isEqualTo(Identity.anonymous());
     assertThat(off.verify("garbage").isAnonymous()).isTrue();
@@ -392,7 +393,7 @@ class TokenVerifierTest {
     weak.initialize(1024);
     assertConfigError(auth("", pemFile("weak.pem", weak.generateKeyPair().getPublic()), ""), "at least 2048");
     assertConfigError(new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "",
-        Duration.ofSeconds(-1), "channels", true), "clock-skew");
+        Duration.ofSeconds(-1), "channels", true, HOUR), "clock-skew");
   }
 
   // ---- concurrency
@@ -441,7 +442,7 @@ class TokenVerifierTest {
 
   private static HeraldSettings.Auth auth(String secret, String publicKeyFile, String jwksFile) {
     return new HeraldSettings.Auth(
-        AuthMode.REQUIRED, "token", secret, publicKeyFile, jwksFile, "", "", SKEW, "channels", true);
+        AuthMode.REQUIRED, "token", secret, publicKeyFile, jwksFile, "", "", SKEW, "channels", true, HOUR);
   }
 
   private static TokenVerifier hmacVerifier() {

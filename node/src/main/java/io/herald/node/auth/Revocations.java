@@ -1,0 +1,61 @@
+package io.herald.node.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Socket ids disconnected without reconnect (logout, ban), and since when. phoenix.js 1.8 reconnects
+ * after any close the server makes, so closing the sockets is not enough: until a revocation expires,
+ * a connect with a token of that id issued before it ({@code iat} earlier than the revocation's
+ * second, or no {@code iat}) is refused. A token issued afterwards, such as one minted at the next
+ * login, is accepted. Kept per node, for {@code ttl} (set it to your tokens' lifetime).
+ *
+ * <p>Thread-safe: written by the node's socket directory, read by the socket edge's event loops.
+ */
+public final class Revocations {
+  /** Expired entries are swept when this many are held, so a flood of disconnects stays bounded in time. */
+  private static final int SWEEP_AT = 10_000;
+
+  private final ConcurrentHashMap<String, Instant> revokedAt = new ConcurrentHashMap<>();
+  private final Duration ttl;
+  private final Clock clock;
+
+  public Revocations(Duration ttl, Clock clock) {
+    this.ttl = ttl;
+    this.clock = clock;
+  }
+
+  /** Refuses tokens of {@code subject} issued before now, for the configured time. */
+  public void revoke(String subject) {
+    Instant now = clock.instant();
+    revokedAt.merge(subject, now, (earlier, later) -> later.isAfter(earlier) ? later : earlier);
+    if (revokedAt.size() >= SWEEP_AT) {
+      Instant horizon = now.minus(ttl);
+      revokedAt.values().removeIf(at -> at.isBefore(horizon));
+    }
+  }
+
+  /** Whether this identity's token was issued before a revocation of its subject that is still in force. */
+  public boolean isRevoked(Identity identity) {
+    if (identity.subject() == null) {
+      return false;
+    }
+    Instant at = revokedAt.get(identity.subject());
+    if (at == null) {
+      return false;
+    }
+    if (clock.instant().isAfter(at.plus(ttl))) {
+      revokedAt.remove(identity.subject(), at);
+      return false;
+    }
+    // iat has whole seconds: a token minted in the same second as the revocation is let through
+    Instant issued = identity.issuedAt();
+    return issued == null || issued.getEpochSecond() < at.getEpochSecond();
+  }
+
+  public int size() {
+    return revokedAt.size();
+  }
+}
