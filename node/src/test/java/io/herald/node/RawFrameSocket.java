@@ -93,8 +93,8 @@ final class RawFrameSocket implements AutoCloseable {
       out.write(request.getBytes(StandardCharsets.US_ASCII));
       out.flush();
       DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-      String status = readLine(in);
-      while (!readLine(in).isEmpty()) {
+      String status = RawWebSocket.readLine(in);
+      while (!RawWebSocket.readLine(in).isEmpty()) {
         // headers: nothing in them matters to these tests
       }
       if (!status.startsWith("HTTP/1.1 101")) {
@@ -217,19 +217,5 @@ final class RawFrameSocket implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
-  }
-
-  private static String readLine(DataInputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    int c;
-    while ((c = in.read()) != -1 && c != '\n') {
-      if (c != '\r') {
-        line.append((char) c);
-      }
-    }
-    if (c == -1 && line.length() == 0) {
-      throw new EOFException("connection closed during the handshake");
-    }
-    return line.toString();
   }
 }

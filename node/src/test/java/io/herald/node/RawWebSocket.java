@@ -163,7 +163,8 @@ final class RawWebSocket implements AutoCloseable {
     socket.close();
   }
 
-  private static String readLine(DataInputStream in) throws IOException {
+  /** One line of the HTTP handshake answer, without its CRLF. */
+  static String readLine(DataInputStream in) throws IOException {
     StringBuilder line = new StringBuilder();
     int c;
     while ((c = in.read()) != -1 && c != '\n') {
