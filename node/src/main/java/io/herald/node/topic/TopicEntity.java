@@ -172,6 +172,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
   }
 
+  // Handlers answer Behaviors.same(), not this: under withTimers' interceptor, returning the behavior
+  // itself makes Pekko wrap it in a new interceptor on every message (measured: an allocation per publish).
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
@@ -184,7 +186,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, stop -> {
           metrics.topicEntities.decrementAndGet();
-          return this;
+          return Behaviors.same();
         })
         .build();
   }
@@ -196,13 +198,13 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         getContext().getLog().warn(
             "topic {}: publish dropped, {} already held while the interest query runs ({} dropped)",
             topic, held.size(), droppedWhileRecovering);
-        return this;
+        return Behaviors.same();
       }
       held.add(publish);
-      return this;
+      return Behaviors.same();
     }
     deliver(publish);
-    return this;
+    return Behaviors.same();
   }
 
   private void deliver(Publish publish) {
@@ -236,19 +238,19 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       // Passivation is under way and this incarnation's state dies with it: send the registration
       // back through the shard, which holds it for the next incarnation.
       sharding.entityRefFor(KEY, topic).tell(register);
-      return this;
+      return Behaviors.same();
     }
     nodes.add(register.node());
     timers.cancel(IdleCheck.INSTANCE);
     // Safe while the interest query runs: held publishes go out to every registered node.
     register.node().tell(new NodeFanout.TopicRegistered(topic, epoch, seq));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onUnregister(Unregister unregister) {
     nodes.remove(unregister.node());
     armIdleCheck();
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInterest(Interest interest) {
@@ -264,7 +266,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     if (awaitingInterest.remove(from) && awaitingInterest.isEmpty()) {
       serve();
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInterestQueryTimedOut() {
@@ -274,7 +276,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       awaitingInterest.clear();
       serve();
     }
-    return this;
+    return Behaviors.same();
   }
 
   private void serve() {
@@ -290,7 +292,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       stopping = true;
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
-    return this;
+    return Behaviors.same();
   }
 
   private void armIdleCheck() {
