@@ -9,7 +9,7 @@ import io.herald.protocol.Payload;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Serializer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -298,7 +298,9 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       if (serializer.supportsBinary() || !(payload instanceof Payload.Binary)) {
         try {
           EncodedFrame encoded = serializer.encodeBroadcast(topic, event, payload);
-          frame = Outbound.wsFrame(ByteBufAllocator.DEFAULT, encoded);
+          // Pooled, like the sockets' own buffers: then each socket's retainedDuplicate is a recycled
+          // view instead of a new object per delivery (the adaptive default allocator's are not).
+          frame = Outbound.wsFrame(PooledByteBufAllocator.DEFAULT, encoded);
         } catch (ProtocolException e) {
           // Not expressible in this format (for example a field over 255 bytes in a binary frame).
           frame = null;
