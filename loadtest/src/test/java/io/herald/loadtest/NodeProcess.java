@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * A Herald node as operators run it: the shaded jar in its own JVM, a one-node cluster on loopback
  * with free ports. Its own JVM keeps the node's Netty and Jackson apart from Gatling's.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
   private final Process process;
@@ -37,7 +37,7 @@ final class NodeProcess implements AutoCloseable {
    * Starts {@code jar} (run from a copy in {@code workDir}, so a rebuild of the node meanwhile cannot
    * pull it from under the JVM) and waits until its {@code /ready} answers 200.
    */
-  static NodeProcess start(Path jar, Path workDir) throws IOException, InterruptedException {
+  public static NodeProcess start(Path jar, Path workDir) throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar.toAbsolutePath() + " not found: build the node first (mvn -B -q package -DskipTests -pl protocol,node -am)");
@@ -77,7 +77,12 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  String wsUrl() {
+  /** The node's process id, for /proc figures. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public String wsUrl() {
     return "ws://127.0.0.1:" + httpPort;
   }
 
