@@ -171,7 +171,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       publishedInCall++;
       owner.tell(
           new TopicEntity.Publish(
-              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks, joinRef + "/" + callId, null));
+              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks(), joinRef + "/" + callId, null));
     }
 
     @Override
@@ -226,7 +226,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private final Identity identity;
   private final Dependencies deps;
   private final Subscriber subscriber;
-  private final ActorRef<TopicEntity.Published> publishAcks;
+  /** Made on the first broadcast: most sockets only listen, and an adapter costs a ref per socket. */
+  private ActorRef<TopicEntity.Published> publishAcks;
   private final Map<String, JoinedChannel> channels = new HashMap<>();
   /** The join waiting for its topic's owner; frames that arrive meanwhile wait in {@link #held}. */
   private JoinedChannel pendingJoin;
@@ -246,7 +247,6 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     this.connectParams = connectParams;
     this.deps = deps;
     this.subscriber = new Subscriber(ctx.getSelf(), channel, serializer, java.util.Set.of());
-    this.publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
     if (identity.subject() != null) {
       deps.directory().tell(new SocketDirectory.Register(identity.subject(), ctx.getSelf()));
     }
@@ -511,6 +511,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     }
     channels.clear();
     return Behaviors.stopped();
+  }
+
+  private ActorRef<TopicEntity.Published> publishAcks() {
+    if (publishAcks == null) {
+      publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
+    }
+    return publishAcks;
   }
 
   /** A limit or a permission refuses this join or event: an error reply, counted, not logged (clients choose). */
