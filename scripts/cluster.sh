@@ -11,7 +11,7 @@
 #
 # Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (4100),
 # BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355),
-# JAVA_OPTS, and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
+# JAVA_OPTS (default -XX:+UseParallelGC) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
@@ -25,7 +25,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 build_if_needed() {
   if [ ! -f "$JAR" ] || [ -n "$(find protocol/src node/src pom.xml protocol/pom.xml node/pom.xml -newer "$JAR" -type f -print -quit)" ]; then
-    mvn -B -q -DskipTests package
+    mvn -B -q -DskipTests package -pl node -am
   fi
 }
 
@@ -46,7 +46,7 @@ start() {
     HERALD_CLUSTER_HOST=127.0.0.1 \
     HERALD_CLUSTER_PORT=$((BASE_CLUSTER_PORT + i)) \
     HERALD_SEED_NODES="$seed" \
-      nohup java ${JAVA_OPTS:-} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
+      nohup java ${JAVA_OPTS--XX:+UseParallelGC} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
     echo $! >"$pidf"
     echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, API http://127.0.0.1:$((BASE_API_PORT + i))/api, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
   done

@@ -18,7 +18,8 @@
 #   FANOUT_WARMUP      seconds of unrecorded publishing before a fanout's first step, unless the command
 #                      has --warmup (default 10)
 #   FANOUT_JAVA_OPTS   harness JVM options (default: -XX:+UseSerialGC -Xmx1g)
-#   JAVA_OPTS          node JVM options; HERALD_* settings reach the node(s)
+#   JAVA_OPTS          node JVM options (default -XX:+UseParallelGC, as scripts/herald; JAVA_OPTS= for G1);
+#                      HERALD_* settings reach the node(s)
 #   HERALD_RATE_LIMIT  frames per second per socket on the node (default here 1000000: one publisher
 #                      socket carries rate/(topics/100) pushes per second, far above a browser's 200)
 #   WS_PORT, API_PORT, MANAGEMENT_PORT, CLUSTER_PORT   fixed ports for the single node (default: free ones)
@@ -103,7 +104,7 @@ HERALD_HTTP_HOST=127.0.0.1 HERALD_HTTP_PORT="$WS_PORT" \
 HERALD_API_HOST=127.0.0.1 HERALD_API_PORT="$API_PORT" \
 HERALD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
 HERALD_CLUSTER_HOST=127.0.0.1 HERALD_CLUSTER_PORT="$CLUSTER_PORT" HERALD_SEED_NODES= \
-  java ${JAVA_OPTS:-} -Dpekko.management.http.bind-hostname=127.0.0.1 -jar "$RUN_DIR/herald-node.jar" >"$LOG" 2>&1 &
+  java ${JAVA_OPTS--XX:+UseParallelGC} -Dpekko.management.http.bind-hostname=127.0.0.1 -jar "$RUN_DIR/herald-node.jar" >"$LOG" 2>&1 &
 SPID=$!
 alive() { kill -0 "$SPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$SPID/stat" 2>/dev/null | cut -c1)" != Z ]; }
 stop_node() {
