@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,6 +61,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final byte[] demoPage;
   private final ConnectionAdmission admission;
   private final IntSupplier openConnections;
+  private ScheduledFuture<?> upgradeDeadline;
 
   UpgradeHandler(
       HeraldSettings settings,
@@ -82,16 +84,24 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** A connection that has not upgraded within the handshake timeout is cut: it must not hold a descriptor. */
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    ctx.executor()
-        .schedule(
-            () -> {
-              if (ctx.pipeline().get(UpgradeHandler.class) != null) {
-                log.debug("no upgrade from {} within {}", ctx.channel().remoteAddress(), settings.http().handshakeTimeout());
-                ctx.close();
-              }
-            },
-            settings.http().handshakeTimeout().toMillis(),
-            TimeUnit.MILLISECONDS);
+    // Cancelled in handlerRemoved (upgrade or close), on this same event loop: if it runs, no upgrade came.
+    upgradeDeadline =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  log.debug("no upgrade from {} within {}", ctx.channel().remoteAddress(), settings.http().handshakeTimeout());
+                  ctx.close();
+                },
+                settings.http().handshakeTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  /** Upgraded (or closed): the deadline task need not wait in the event loop's queue. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (upgradeDeadline != null) {
+      upgradeDeadline.cancel(false);
+    }
   }
 
   @Override
