@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -82,15 +81,7 @@ final class RawFrameSocket implements AutoCloseable {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      byte[] key = new byte[16];
-      ThreadLocalRandom.current().nextBytes(key);
-      String request =
-          "GET " + pathAndQuery + " HTTP/1.1\r\n"
-              + "Host: 127.0.0.1:" + port + "\r\n"
-              + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-              + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-              + "Sec-WebSocket-Version: 13\r\n\r\n";
-      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.write(RawWebSocket.upgradeRequest(port, pathAndQuery, ""));
       out.flush();
       DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
       String status = RawWebSocket.readLine(in);

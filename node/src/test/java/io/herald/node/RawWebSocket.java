@@ -70,17 +70,7 @@ final class RawWebSocket implements AutoCloseable {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
-    byte[] key = new byte[16];
-    ThreadLocalRandom.current().nextBytes(key);
-    String request =
-        "GET " + pathAndQuery + " HTTP/1.1\r\n"
-            + "Host: 127.0.0.1:" + port + "\r\n"
-            + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-            + "Sec-WebSocket-Version: 13\r\n"
-            + extraHeaders
-            + "\r\n";
-    out.write(request.getBytes(StandardCharsets.US_ASCII));
+    out.write(upgradeRequest(port, pathAndQuery, extraHeaders));
     out.flush();
     DataInputStream in = new DataInputStream(socket.getInputStream());
     String statusLine = readLine(in);
@@ -161,6 +151,21 @@ final class RawWebSocket implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
+  }
+
+  /** A WebSocket upgrade request to 127.0.0.1 with a fresh key; {@code extraHeaders} end in CRLF each. */
+  static byte[] upgradeRequest(int port, String pathAndQuery, String extraHeaders) {
+    byte[] key = new byte[16];
+    ThreadLocalRandom.current().nextBytes(key);
+    String request =
+        "GET " + pathAndQuery + " HTTP/1.1\r\n"
+            + "Host: 127.0.0.1:" + port + "\r\n"
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
+            + "Sec-WebSocket-Version: 13\r\n"
+            + extraHeaders
+            + "\r\n";
+    return request.getBytes(StandardCharsets.US_ASCII);
   }
 
   /** One line of the HTTP handshake answer, without its CRLF. */
