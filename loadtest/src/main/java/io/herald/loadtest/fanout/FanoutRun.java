@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code fanout --subs S --topics T --rate R[,R2...]} (or {@code --rooms T --room-size S/T}): S
@@ -203,10 +204,15 @@ final class FanoutRun {
       }
       CompletableFuture<Void> all = CompletableFuture.allOf(complete.toArray(CompletableFuture[]::new));
 
+      Counters pubBefore = pubGroup.counters();
       Sample a = stats.sample();
       progress.printf("step: publishing %s msg/s for %s s%n", Json.number(rate), Json.number(secs));
       Publisher.Sent sent = publisher.run(rate, secs, Math.round(o.number("tick-ms") * 1e6)).join();
-      drain(all);
+      // broadcasts include the sender: its echoes arrive last as often as not, so they are waited for too
+      drain(CompletableFuture.allOf(all, pubGroup.awaitReceived(sent.sent())), () -> {
+        Counters c = pubGroup.counters();
+        return c.pushOk() + c.pushErr() - pubBefore.pushOk() - pubBefore.pushErr() >= sent.sent();
+      });
       Sample b = stats.sample();
 
       Recording rec = Recording.merge(groups.stream().map(SocketGroup::recording).toList());
@@ -277,23 +283,24 @@ final class FanoutRun {
     }
 
     /**
-     * Waits for the missing deliveries: until all arrived, none arrived for {@code --drain-idle} s, or
+     * Waits for the missing deliveries and push replies: until all arrived, none arrived for {@code --drain-idle} s, or
      * {@code --drain-max} s passed since publishing ended.
      */
-    private void drain(CompletableFuture<Void> all) throws InterruptedException {
+    private void drain(CompletableFuture<Void> all, BooleanSupplier repliesIn) throws InterruptedException {
       long start = System.nanoTime();
       long lastProgress = start;
       long received = -1;
       while (true) {
         try {
           all.get(100, TimeUnit.MILLISECONDS);
-          return;
+          if (repliesIn.getAsBoolean()) return;
+          Thread.sleep(10);
         } catch (TimeoutException notYet) {
           // check progress below
         } catch (ExecutionException e) {
           throw new IllegalStateException(e.getCause());
         }
-        long r = groups.stream().mapToLong(SocketGroup::received).sum();
+        long r = groups.stream().mapToLong(SocketGroup::received).sum() + pubGroup.received();
         long now = System.nanoTime();
         if (r > received) {
           received = r;
