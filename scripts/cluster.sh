@@ -55,7 +55,7 @@ start() {
     local port=$((BASE_MANAGEMENT_PORT + i)) waited=0
     until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")" = 200 ]; do
       if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
-      if [ "$waited" -ge 600 ]; then echo "node $i was not ready in 60 s" >&2; exit 1; fi
+      if [ "$waited" -ge 1200 ]; then echo "node $i was not ready in 120 s (start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
       sleep 0.1; waited=$((waited + 1))
     done
   done

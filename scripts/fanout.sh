@@ -120,7 +120,7 @@ trap stop_node EXIT
 waited=0
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/ready")" = 200 ]; do
   if ! alive; then echo "fanout.sh: the node exited; see $LOG" >&2; exit 1; fi
-  if [ "$waited" -ge 600 ]; then echo "fanout.sh: the node was not ready in 60 s; see $LOG" >&2; exit 1; fi
+  if [ "$waited" -ge 1200 ]; then echo "fanout.sh: the node was not ready in 120 s; see $LOG" >&2; exit 1; fi
   sleep 0.1; waited=$((waited + 1))
 done
 sleep "${SERVER_SETTLE:-5}"

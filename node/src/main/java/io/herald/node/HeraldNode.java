@@ -14,10 +14,12 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.SocketEdge;
+import io.herald.node.warmup.WarmUp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +47,18 @@ public final class HeraldNode implements AutoCloseable {
   private final ActorSystem system;
   private final SocketEdge edge;
   private final ApiServer api;
+  private final Optional<WarmUp.Result> warmUp;
 
-  private HeraldNode(ActorSystem system, SocketEdge edge, ApiServer api) {
+  private HeraldNode(ActorSystem system, SocketEdge edge, ApiServer api, Optional<WarmUp.Result> warmUp) {
     this.system = system;
     this.edge = edge;
     this.api = api;
+    this.warmUp = warmUp;
+  }
+
+  /** What the warm-up before the public port opened did; empty when it is off. */
+  public Optional<WarmUp.Result> warmUp() {
+    return warmUp;
   }
 
   /** The bound internal API port (useful when configured as 0). */
@@ -80,6 +89,9 @@ public final class HeraldNode implements AutoCloseable {
     HeraldSettings settings = HeraldSettings.from(resolved);
     ChannelRoutes routes = ChannelRoutes.fromConfig(resolved.getConfig("herald")).after(extraRoutes);
     ActorSystem system = ActorSystem.create("herald", resolved);
+    if (settings.auth().mode() != HeraldSettings.AuthMode.REQUIRED) {
+      log.warn("auth is off (herald.auth.mode): every connect is accepted with every channel permission; set HERALD_AUTH_MODE=required in production");
+    }
     try {
       // Health first: /alive answers during start-up, /ready says no until the public port is bound.
       PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -114,11 +126,15 @@ public final class HeraldNode implements AutoCloseable {
       metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
           ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
-      // The public port last: a socket that connects finds everything behind it running.
-      SocketEdge edge = SocketEdge.bind(settings, system, deps, revocations);
+      Optional<WarmUp.Result> warmUp =
+          settings.warmUp().enabled()
+              ? Optional.of(WarmUp.run(resolved, settings.warmUp(), system, deps, revocations))
+              : Optional.empty();
+      // The public port last: a socket that connects finds everything behind it running, and warm.
+      SocketEdge edge = SocketEdge.bind("socket edge", settings, system, deps, revocations);
       edgeRef.set(edge);
       NodeReadiness.get(system).edgeBound();
-      return new HeraldNode(system, edge, api);
+      return new HeraldNode(system, edge, api, warmUp);
     } catch (Exception | Error e) {
       system.terminate();
       throw e;

@@ -70,6 +70,8 @@ class JarSmokeIT {
       assertThat(frames.closeCode.get(30, TimeUnit.SECONDS)).isEqualTo(1012);
       assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node stops after SIGTERM").isTrue();
       assertThat(Files.readString(log)).doesNotContain("ERROR");
+      // the default start warms the JIT up before the public port opens
+      assertThat(Files.readString(log)).contains("warm-up: ").contains("deliveries; JIT compiled");
       // HERALD_LOG_FORMAT=json: one JSON object per line, nothing else (log collectors parse each line)
       assertThat(Files.readAllLines(log)).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
     } finally {

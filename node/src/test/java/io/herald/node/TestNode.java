@@ -55,6 +55,7 @@ public final class TestNode {
                         pekko.management.http.bind-hostname = "127.0.0.1"
                         herald.cluster.port = 0
                         herald.cluster.formation-timeout = 30s
+                        herald.warm-up.enabled = false
                         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
                         pekko.loglevel = WARNING

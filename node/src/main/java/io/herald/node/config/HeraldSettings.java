@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
 public record HeraldSettings(
-    Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api, Auth auth) {
+    Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api, Auth auth, WarmUp warmUp) {
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -88,6 +88,10 @@ public record HeraldSettings(
   /** Closing the sockets of a node that shuts down. */
   public record Drain(int batchSize, Duration batchInterval, Duration timeout) {}
 
+  /** Traffic run through the node before its public port opens, for the JIT. */
+  public record WarmUp(
+      boolean enabled, int connects, int sockets, int topics, long messages, Duration settle, Duration timeout) {}
+
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
 
@@ -158,7 +162,15 @@ public record HeraldSettings(
             h.getDuration("auth.jwt.clock-skew"),
             h.getString("auth.jwt.permissions-claim"),
             h.getBoolean("auth.close-on-expiry"),
-            h.getDuration("auth.revocation-ttl")));
+            h.getDuration("auth.revocation-ttl")),
+        new WarmUp(
+            h.getBoolean("warm-up.enabled"),
+            nonNegative(h, "warm-up.connects"),
+            positive(h, "warm-up.sockets"),
+            positive(h, "warm-up.topics"),
+            nonNegative(h, "warm-up.messages"),
+            h.getDuration("warm-up.settle"),
+            h.getDuration("warm-up.timeout")));
   }
 
   /** Comma-separated origins (an environment variable cannot carry a list). */
@@ -173,6 +185,14 @@ public record HeraldSettings(
     int value = c.getInt(path);
     if (value < 0) {
       throw new IllegalArgumentException("herald." + path + " must be 0 or more, was " + value);
+    }
+    return value;
+  }
+
+  private static int positive(Config c, String path) {
+    int value = c.getInt(path);
+    if (value < 1) {
+      throw new IllegalArgumentException("herald." + path + " must be 1 or more, was " + value);
     }
     return value;
   }

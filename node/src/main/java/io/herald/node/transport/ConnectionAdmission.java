@@ -44,6 +44,7 @@ final class ConnectionAdmission {
   private final String tokenParam;
   private final NodeMetrics metrics;
   private final Revocations revocations;
+  private final String limits;
 
   ConnectionAdmission(HeraldSettings settings, Revocations revocations, NodeMetrics metrics, LongSupplier nanoClock) {
     this.revocations = revocations;
@@ -64,14 +65,17 @@ final class ConnectionAdmission {
     this.originCheck = checkOrigin ? OriginCheck.of(http.allowedOrigins()) : null;
     this.tokenVerifier = authRequired ? TokenVerifier.from(auth) : null;
     this.tokenParam = auth.tokenParam();
-    if (!authRequired) {
-      log.warn("auth is off (herald.auth.mode): every connect is accepted with every channel permission; set HERALD_AUTH_MODE=required in production");
-    }
-    log.info(
-        "accepting at most {} sockets, {} new per second; origin check {}",
-        maxConnections,
-        perSecond > 0 ? perSecond : "unlimited",
-        checkOrigin ? (http.allowedOrigins().isEmpty() ? "on (same host)" : "on " + http.allowedOrigins()) : "off");
+    this.limits =
+        String.format(
+            "at most %d sockets, %s new per second, origin check %s",
+            maxConnections,
+            perSecond > 0 ? perSecond : "unlimited",
+            checkOrigin ? (http.allowedOrigins().isEmpty() ? "on (same host)" : "on " + http.allowedOrigins()) : "off");
+  }
+
+  /** The limits this admission applies, for the start-up log. */
+  String limits() {
+    return limits;
   }
 
   int maxConnections() {

@@ -63,9 +63,13 @@ public final class SocketEdge implements AutoCloseable {
     this.sockets = sockets;
   }
 
-  /** Binds the public port; blocks until it is bound. */
+  /**
+   * Binds the port {@code settings} name; blocks until it is bound.
+   *
+   * @param name what this edge is, for the logs ("socket edge"; the warm-up binds one of its own)
+   */
   public static SocketEdge bind(
-      HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations)
+      String name, HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations)
       throws InterruptedException {
     HeraldSettings.Http http = settings.http();
     boolean epoll = http.nativeTransport() && Epoll.isAvailable();
@@ -113,11 +117,13 @@ public final class SocketEdge implements AutoCloseable {
                   });
       Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
       log.info(
-          "socket edge listening on {} ({} transport, {} event loops), WebSocket at {}/websocket",
+          "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket; {}",
+          name,
           server.localAddress(),
           epoll ? "epoll" : "nio",
           threads,
-          http.socketPath());
+          http.socketPath(),
+          admission.limits());
       return new SocketEdge(boss, workers, server, sockets);
     } catch (InterruptedException | RuntimeException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);

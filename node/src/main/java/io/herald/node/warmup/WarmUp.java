@@ -1,0 +1,411 @@
+package io.herald.node.warmup;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.herald.node.auth.Revocations;
+import io.herald.node.channel.BroadcastHandler;
+import io.herald.node.channel.ChannelRoutes;
+import io.herald.node.channel.ConnectionActor;
+import io.herald.node.config.HeraldSettings;
+import io.herald.node.transport.SocketEdge;
+import io.herald.protocol.TopicPattern;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs real traffic through this node before its public port opens, so that the JIT has compiled
+ * the connect, join and fan-out paths before the first user arrives. A fresh JVM otherwise spends
+ * its first ~50k connects and ~20 s of fan-out interpreting and compiling, and its first users see
+ * tens of milliseconds where a warm node answers in one (docs/benchmarks.md, "Cold start").
+ *
+ * <p>The traffic is the real path: a second socket edge bound on a free loopback port, with the same
+ * pipeline, connection actors, topic shards and node fan-out as the public one, and Netty WebSocket
+ * clients speaking Phoenix V2 to it. Only the checks that would refuse it differ (no auth, no origin
+ * check, no rate limit), and it uses topics of its own ({@value #TOPIC_PREFIX}...) that no client of
+ * the public port can join. A warm-up that fails or runs out of time is logged and start-up goes on.
+ */
+public final class WarmUp {
+  private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
+
+  static final String TOPIC_PREFIX = "herald:warm-up:";
+  private static final String EVENT = "shout";
+  private static final int PAD_BYTES = 100;
+  /** Pushes each fan-out socket keeps in flight: enough to keep the node busy, few enough to stay under its bounds. */
+  private static final int WINDOW = 8;
+  /** Connect-phase sockets handshaking at once. */
+  private static final int CONNECT_CONCURRENCY = 50;
+  /** Topics the connect phase joins in turn: enough that starting topic entities is warm too. */
+  private static final int CONNECT_TOPICS = 500;
+  /** Descriptors each warm-up socket takes in this process: the client's and the server's end. */
+  private static final int FDS_PER_SOCKET = 2;
+
+  /** What a warm-up did. */
+  public record Result(
+      int rounds, boolean settled, int connects, int sockets, long messages, long deliveries, long expectedDeliveries,
+      Duration compileTime, Duration took) {}
+
+  private WarmUp() {}
+
+  /**
+   * Runs warm-up rounds until one compiles less than {@code settings.settle()} (the JIT has the paths
+   * it needs) or the timeout passes, and returns what it did; returns normally whatever happens to
+   * the warm-up traffic. A round is {@code connects} connect-to-close sockets, then {@code messages}
+   * published over the fan-out sockets.
+   *
+   * @param config the node's resolved configuration, from which the warm-up edge's is derived
+   * @param deps what the public edge's connection actors get
+   */
+  public static Result run(
+      Config config, HeraldSettings.WarmUp settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations) {
+    long start = System.nanoTime();
+    long deadline = start + settings.timeout().toNanos();
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long compileStart = jitTimed ? jit.getTotalCompilationTime() : 0;
+    int sockets = fitToDescriptors(settings.sockets());
+    int topics = Math.max(1, Math.min(settings.topics(), sockets));
+    HeraldSettings edgeSettings = HeraldSettings.from(edgeConfig(config));
+    String prefix = TOPIC_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
+    ConnectionActor.Dependencies edgeDeps =
+        new ConnectionActor.Dependencies(
+            deps.routes().after(List.of(new ChannelRoutes.Route(TopicPattern.parse(TOPIC_PREFIX + "*"), new BroadcastHandler()))),
+            deps.fanout(),
+            deps.sharding(),
+            edgeSettings.socket(),
+            edgeSettings.auth(),
+            deps.directory(),
+            deps.metrics());
+    SocketEdge edge = null;
+    EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    FanoutPhase fanout = null;
+    int rounds = 0;
+    int connects = 0;
+    boolean settled = false;
+    try {
+      edge = SocketEdge.bind("warm-up edge", edgeSettings, system, edgeDeps, revocations);
+      URI uri = URI.create("ws://127.0.0.1:" + edge.port() + edgeSettings.http().socketPath() + "/websocket?vsn=2.0.0");
+      Bootstrap bootstrap =
+          new Bootstrap().group(clients).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
+      FanoutPhase opened = new FanoutPhase(bootstrap, uri, prefix, sockets, topics);
+      fanout = opened;
+      clients.execute(opened::open);
+      await(opened.joined, deadline);
+      long settle = settings.settle().toMillis();
+      while (!settled) {
+        long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
+        ConnectPhase round = new ConnectPhase(bootstrap, uri, prefix, settings.connects());
+        clients.execute(round::begin);
+        await(round.done, deadline);
+        connects += round.completed;
+        CompletableFuture<Void> published = new CompletableFuture<>();
+        clients.execute(() -> opened.publish(settings.messages(), published));
+        await(published, deadline);
+        rounds++;
+        long compiled = jitTimed ? jit.getTotalCompilationTime() - compiledBefore : 0;
+        log.debug("warm-up round {}: JIT compiled for {} ms", rounds, compiled);
+        settled = compiled < settle;
+      }
+    } catch (TimeoutException e) {
+      log.warn("warm-up ran out of its {} (herald.warm-up.timeout) before the JIT settled; the node starts less warm", settings.timeout());
+    } catch (Exception e) {
+      log.warn("warm-up failed; the node starts less warm", e);
+    } finally {
+      if (fanout != null) {
+        clients.execute(fanout::closeAll);
+      }
+      clients.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      if (edge != null) {
+        edge.close();
+      }
+    }
+    Result result =
+        new Result(
+            rounds,
+            settled,
+            connects,
+            sockets,
+            fanout == null ? 0 : fanout.replies,
+            fanout == null ? 0 : fanout.deliveries,
+            fanout == null ? 0 : fanout.expectedDeliveries,
+            Duration.ofMillis(jitTimed ? jit.getTotalCompilationTime() - compileStart : 0),
+            Duration.ofNanos(System.nanoTime() - start));
+    log.info(
+        "warm-up: {} rounds ({}), {} connects, {} messages to {} sockets in {} topics, {} of {} deliveries; JIT compiled for {} ms; took {} ms",
+        result.rounds(),
+        settled ? "JIT settled" : "JIT not settled",
+        result.connects(),
+        result.messages(),
+        sockets,
+        topics,
+        result.deliveries(),
+        result.expectedDeliveries(),
+        result.compileTime().toMillis(),
+        result.took().toMillis());
+    return result;
+  }
+
+  /** The node's configuration with the warm-up edge's differences: loopback, any port, nothing that refuses. */
+  static Config edgeConfig(Config config) {
+    return ConfigFactory.parseMap(
+            Map.of(
+                "herald.http.host", "127.0.0.1",
+                "herald.http.port", 0,
+                "herald.http.demo-page", false,
+                "herald.http.check-origin", "off",
+                "herald.http.event-loop-threads", 1,
+                "herald.auth.mode", "off",
+                "herald.socket.rate-limit.messages-per-second", 1e9,
+                "herald.socket.rate-limit.burst", 1_000_000_000))
+        .withFallback(config);
+  }
+
+  /** Fewer sockets when this process's descriptor limit is low; the warm-up must never use up the node's. */
+  private static int fitToDescriptors(int wanted) {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+      long spare = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount();
+      int fit = (int) Math.max(1, Math.min(Integer.MAX_VALUE, spare / (4L * FDS_PER_SOCKET)));
+      if (fit < wanted) {
+        log.info("warm-up uses {} sockets instead of {}: few file descriptors are free", fit, wanted);
+        return fit;
+      }
+    }
+    return wanted;
+  }
+
+  private static void await(CompletableFuture<Void> phase, long deadlineNanos) throws Exception {
+    phase.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private static void connect(Bootstrap bootstrap, URI uri, WarmUpSocket socket) {
+    bootstrap
+        .clone()
+        .handler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                    .addLast(new HttpClientCodec())
+                    .addLast(new HttpObjectAggregator(8192))
+                    .addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).build()))
+                    .addLast(socket);
+              }
+            })
+        .connect(uri.getHost(), uri.getPort())
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                socket.connectFailed(f.cause());
+              }
+            });
+  }
+
+  private static String pad() {
+    return "x".repeat(PAD_BYTES);
+  }
+
+  /**
+   * Sockets that connect, join, heartbeat, leave and close, {@link #CONNECT_CONCURRENCY} at a time:
+   * the path every new user takes. Runs on the client event loop.
+   */
+  private static final class ConnectPhase implements WarmUpSocket.Script {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final Bootstrap bootstrap;
+    private final URI uri;
+    private final String prefix;
+    private final int total;
+    private int started;
+    int completed;
+    private int failed;
+
+    ConnectPhase(Bootstrap bootstrap, URI uri, String prefix, int total) {
+      this.bootstrap = bootstrap;
+      this.uri = uri;
+      this.prefix = prefix;
+      this.total = total;
+    }
+
+    void begin() {
+      for (int i = 0; i < CONNECT_CONCURRENCY; i++) {
+        next();
+      }
+      finishIfDone();
+    }
+
+    private void next() {
+      if (started < total && !done.isDone()) {
+        connect(bootstrap, uri, new WarmUpSocket(prefix + "c", started % CONNECT_TOPICS, EVENT, "", this));
+        started++;
+      }
+    }
+
+    private void finishIfDone() {
+      if (completed + failed >= total) {
+        done.complete(null);
+      }
+    }
+
+    @Override
+    public void joined(WarmUpSocket socket) {
+      socket.heartbeat();
+    }
+
+    @Override
+    public void replied(WarmUpSocket socket, String frame) {
+      // first the heartbeat's reply, then the leave's (a phx_close may follow; it is ignored)
+      switch (socket.step++) {
+        case 0 -> socket.leave();
+        case 1 -> {
+          socket.close();
+          completed++;
+          next();
+          finishIfDone();
+        }
+        default -> {}
+      }
+    }
+
+    @Override
+    public void delivered(WarmUpSocket socket) {}
+
+    @Override
+    public void failed(WarmUpSocket socket, String why) {
+      failed++;
+      if (failed == 1) {
+        log.debug("warm-up connect failed: {}", why);
+      }
+      // Past a tenth failing, something is wrong with the warm-up itself: stop it rather than loop.
+      if (failed > total / 10) {
+        done.completeExceptionally(new IllegalStateException(failed + " warm-up connects failed, the first: " + why));
+        return;
+      }
+      next();
+      finishIfDone();
+    }
+  }
+
+  /**
+   * Sockets in topics of several members, each publishing to its own topic (a window of pushes in
+   * flight). {@link #publish} completes when its messages are answered and every broadcast has
+   * arrived. Runs on the client event loop.
+   */
+  private static final class FanoutPhase implements WarmUpSocket.Script {
+    final CompletableFuture<Void> joined = new CompletableFuture<>();
+    private final Bootstrap bootstrap;
+    private final URI uri;
+    private final String prefix;
+    private final int[] members;
+    private final WarmUpSocket[] all;
+    private int joinedSockets;
+    private long toSend;
+    private long sent;
+    private CompletableFuture<Void> published;
+    long replies;
+    long deliveries;
+    long expectedDeliveries;
+
+    FanoutPhase(Bootstrap bootstrap, URI uri, String prefix, int sockets, int topics) {
+      this.bootstrap = bootstrap;
+      this.uri = uri;
+      this.prefix = prefix;
+      this.members = new int[topics];
+      this.all = new WarmUpSocket[sockets];
+    }
+
+    void open() {
+      String body = pad();
+      for (int i = 0; i < all.length; i++) {
+        int topic = i % members.length;
+        members[topic]++;
+        all[i] = new WarmUpSocket(prefix + "f", topic, EVENT, body, this);
+        connect(bootstrap, uri, all[i]);
+      }
+    }
+
+    void publish(long messages, CompletableFuture<Void> done) {
+      published = done;
+      toSend = messages;
+      for (WarmUpSocket s : all) {
+        for (int w = 0; w < WINDOW; w++) {
+          pushFrom(s);
+        }
+      }
+      finishIfDone();
+    }
+
+    void closeAll() {
+      for (WarmUpSocket s : all) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+
+    @Override
+    public void joined(WarmUpSocket socket) {
+      if (++joinedSockets == all.length) {
+        joined.complete(null);
+      }
+    }
+
+    private void pushFrom(WarmUpSocket socket) {
+      if (toSend > 0) {
+        toSend--;
+        sent++;
+        expectedDeliveries += members[socket.topicIndex()];
+        socket.push();
+      }
+    }
+
+    @Override
+    public void replied(WarmUpSocket socket, String frame) {
+      replies++;
+      pushFrom(socket);
+      finishIfDone();
+    }
+
+    @Override
+    public void delivered(WarmUpSocket socket) {
+      deliveries++;
+      finishIfDone();
+    }
+
+    private void finishIfDone() {
+      if (published != null && toSend == 0 && replies >= sent && deliveries >= expectedDeliveries) {
+        published.complete(null);
+      }
+    }
+
+    @Override
+    public void failed(WarmUpSocket socket, String why) {
+      IllegalStateException e = new IllegalStateException("a warm-up fan-out socket failed: " + why);
+      joined.completeExceptionally(e);
+      if (published != null) {
+        published.completeExceptionally(e);
+      }
+    }
+  }
+}
