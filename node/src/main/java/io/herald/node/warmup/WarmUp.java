@@ -168,7 +168,11 @@ public final class WarmUp {
     return result;
   }
 
-  /** The node's configuration with the warm-up edge's differences: loopback, any port, nothing that refuses. */
+  /**
+   * The node's configuration with the warm-up edge's differences: loopback, any port, nothing that
+   * refuses. Everything else stays as the public edge has it; the event loop count above all, since
+   * fan-out code compiled for one loop is recompiled when it meets two.
+   */
   static Config edgeConfig(Config config) {
     return ConfigFactory.parseMap(
             Map.of(
@@ -176,7 +180,6 @@ public final class WarmUp {
                 "herald.http.port", 0,
                 "herald.http.demo-page", false,
                 "herald.http.check-origin", "off",
-                "herald.http.event-loop-threads", 1,
                 "herald.auth.mode", "off",
                 "herald.socket.rate-limit.messages-per-second", 1e9,
                 "herald.socket.rate-limit.burst", 1_000_000_000))
