@@ -66,6 +66,52 @@ class WarmUpTest {
     }
   }
 
+  /**
+   * A node that joins a cluster already serving topics warms up on shards no peer owns, so that its
+   * warm-up traffic does not land on the peers: the peer hosts none of its topic entities.
+   */
+  @Test
+  void aJoiningNodeWarmsUpOnItsOwnShardsNotOnThoseOfItsPeers() throws Exception {
+    try (HeraldNode first = TestNode.start(List.of())) {
+      // the first node owns the shards of the topics its users are in
+      List<RawWebSocket> users = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 30; i++) {
+          RawWebSocket ws = RawWebSocket.connect(first.port(), V2);
+          ws.sendText("[\"1\",\"1\",\"room:" + i + "\",\"phx_join\",{}]");
+          assertThat(ws.readTextOrClose().text()).contains("\"ok\"");
+          users.add(ws);
+        }
+        try (HeraldNode second =
+            TestNode.start(List.of(), oneRound(Map.of("herald.cluster.seed-nodes", first.clusterHostPort())))) {
+          assertThat(second.warmUp().orElseThrow().deliveries()).isEqualTo(1200);
+          assertThat(localEntities(first)).as("topic entities on the first node").noneMatch(id -> id.startsWith("herald:warm-up:"));
+          assertThat(localEntities(second)).as("topic entities on the warming node").anyMatch(id -> id.startsWith("herald:warm-up:"));
+        }
+      } finally {
+        for (RawWebSocket ws : users) {
+          ws.close();
+        }
+      }
+    }
+  }
+
+  private static List<String> localEntities(HeraldNode node) throws Exception {
+    org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());
+    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern
+            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(typed).shardState(),
+                replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(io.herald.node.topic.TopicEntity.KEY, replyTo),
+                java.time.Duration.ofSeconds(5),
+                typed.scheduler())
+            .toCompletableFuture()
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    List<String> ids = new java.util.ArrayList<>();
+    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
+
   @Test
   void aWarmUpThatCannotSettleInItsTimeEndsAndTheNodeStarts() throws Exception {
     Map<String, Object> overrides = oneRound(Map.of());

@@ -8,6 +8,7 @@ import io.herald.node.channel.BroadcastHandler;
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.SocketEdge;
 import io.herald.protocol.TopicPattern;
 import io.netty.bootstrap.Bootstrap;
@@ -26,13 +27,25 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * pipeline, connection actors, topic shards and node fan-out as the public one, and Netty WebSocket
  * clients speaking Phoenix V2 to it. Only the checks that would refuse it differ (no auth, no origin
  * check, no rate limit), and it uses topics of its own ({@value #TOPIC_PREFIX}...) that no client of
- * the public port can join. A warm-up that fails or runs out of time is logged and start-up goes on.
+ * the public port can join, in shards no other node owns (see {@link WarmUpTopics}). A warm-up that
+ * fails or runs out of time is logged and start-up goes on.
  */
 public final class WarmUp {
   private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
@@ -60,6 +74,15 @@ public final class WarmUp {
   private static final int CONNECT_CONCURRENCY = 50;
   /** Topics the connect phase joins in turn: enough that starting topic entities is warm too. */
   private static final int CONNECT_TOPICS = 500;
+  /**
+   * Shards the warm-up's topics fall in: few, so that a starting node, which has fewer shards than
+   * its peers, is given all of them (see {@link WarmUpTopics}); several, so that the sharding code
+   * sees more than one.
+   */
+  private static final int MAX_SHARDS = 8;
+  /** How long the shard statistics may take, and how long to wait for this node's region in them. */
+  private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration STATS_WAIT = Duration.ofSeconds(3);
   /** Descriptors each warm-up socket takes in this process: the client's and the server's end. */
   private static final int FDS_PER_SOCKET = 2;
 
@@ -90,6 +113,12 @@ public final class WarmUp {
     int topics = Math.max(1, Math.min(settings.topics(), sockets));
     HeraldSettings edgeSettings = HeraldSettings.from(edgeConfig(config));
     String prefix = TOPIC_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
+    Set<String> ownedElsewhere = shardsOwnedElsewhere(system, deps.sharding());
+    int numberOfShards = ClusterShardingSettings.create(Adapter.toTyped(system)).numberOfShards();
+    Function<String, String> shardOf = topic -> ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(topic, numberOfShards);
+    Set<String> shards = new HashSet<>();
+    List<String> fanoutTopics = WarmUpTopics.choose(prefix + "f", topics, ownedElsewhere, shards, MAX_SHARDS, shardOf);
+    List<String> connectTopics = WarmUpTopics.choose(prefix + "c", CONNECT_TOPICS, ownedElsewhere, shards, MAX_SHARDS, shardOf);
     ConnectionActor.Dependencies edgeDeps =
         new ConnectionActor.Dependencies(
             deps.routes().after(List.of(new ChannelRoutes.Route(TopicPattern.parse(TOPIC_PREFIX + "*"), new BroadcastHandler()))),
@@ -110,14 +139,14 @@ public final class WarmUp {
       URI uri = URI.create("ws://127.0.0.1:" + edge.port() + edgeSettings.http().socketPath() + "/websocket?vsn=2.0.0");
       Bootstrap bootstrap =
           new Bootstrap().group(clients).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
-      FanoutPhase opened = new FanoutPhase(bootstrap, uri, prefix, sockets, topics);
+      FanoutPhase opened = new FanoutPhase(bootstrap, uri, fanoutTopics, sockets);
       fanout = opened;
       clients.execute(opened::open);
       await(opened.joined, deadline);
       long settle = settings.settle().toMillis();
       while (!settled) {
         long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-        ConnectPhase round = new ConnectPhase(bootstrap, uri, prefix, settings.connects());
+        ConnectPhase round = new ConnectPhase(bootstrap, uri, connectTopics, settings.connects());
         clients.execute(round::begin);
         await(round.done, deadline);
         connects += round.completed;
@@ -199,6 +228,41 @@ public final class WarmUp {
     return wanted;
   }
 
+  /**
+   * Shards of the topic entity that other nodes own, from the coordinator's statistics. It waits a
+   * little for this node's own region to be counted, so that new shards can be given to it; on no
+   * answer it returns none (the warm-up then goes wherever its topics hash).
+   */
+  private static Set<String> shardsOwnedElsewhere(ActorSystem system, ClusterSharding sharding) {
+    Address self = Cluster.get(system).selfAddress();
+    Set<String> elsewhere = new HashSet<>();
+    long deadline = System.nanoTime() + STATS_WAIT.toNanos();
+    try {
+      while (true) {
+        ShardRegion.ClusterShardingStats stats =
+            AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
+                    sharding.shardState(),
+                    replyTo -> new GetClusterShardingStats(TopicEntity.KEY, STATS_TIMEOUT, replyTo),
+                    STATS_TIMEOUT.plusSeconds(1),
+                    Adapter.toTyped(system).scheduler())
+                .toCompletableFuture()
+                .get(STATS_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        if (stats.getRegions().containsKey(self) || System.nanoTime() > deadline) {
+          stats.getRegions().forEach((address, region) -> {
+            if (!address.equals(self)) {
+              elsewhere.addAll(region.getStats().keySet());
+            }
+          });
+          return elsewhere;
+        }
+        Thread.sleep(200);
+      }
+    } catch (Exception e) {
+      log.debug("warm-up: no shard statistics ({}); its topics go where they hash", e.toString());
+      return Set.of();
+    }
+  }
+
   private static void await(CompletableFuture<Void> phase, long deadlineNanos) throws Exception {
     phase.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
@@ -238,16 +302,16 @@ public final class WarmUp {
     final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Bootstrap bootstrap;
     private final URI uri;
-    private final String prefix;
+    private final List<String> topics;
     private final int total;
     private int started;
     int completed;
     private int failed;
 
-    ConnectPhase(Bootstrap bootstrap, URI uri, String prefix, int total) {
+    ConnectPhase(Bootstrap bootstrap, URI uri, List<String> topics, int total) {
       this.bootstrap = bootstrap;
       this.uri = uri;
-      this.prefix = prefix;
+      this.topics = topics;
       this.total = total;
     }
 
@@ -260,7 +324,7 @@ public final class WarmUp {
 
     private void next() {
       if (started < total && !done.isDone()) {
-        connect(bootstrap, uri, new WarmUpSocket(prefix + "c", started % CONNECT_TOPICS, EVENT, "", this));
+        connect(bootstrap, uri, new WarmUpSocket(topics.get(started % topics.size()), 0, EVENT, "", this));
         started++;
       }
     }
@@ -319,7 +383,7 @@ public final class WarmUp {
     final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final Bootstrap bootstrap;
     private final URI uri;
-    private final String prefix;
+    private final List<String> topics;
     private final int[] members;
     private final WarmUpSocket[] all;
     private int joinedSockets;
@@ -330,11 +394,11 @@ public final class WarmUp {
     long deliveries;
     long expectedDeliveries;
 
-    FanoutPhase(Bootstrap bootstrap, URI uri, String prefix, int sockets, int topics) {
+    FanoutPhase(Bootstrap bootstrap, URI uri, List<String> topics, int sockets) {
       this.bootstrap = bootstrap;
       this.uri = uri;
-      this.prefix = prefix;
-      this.members = new int[topics];
+      this.topics = topics;
+      this.members = new int[topics.size()];
       this.all = new WarmUpSocket[sockets];
     }
 
@@ -343,7 +407,7 @@ public final class WarmUp {
       for (int i = 0; i < all.length; i++) {
         int topic = i % members.length;
         members[topic]++;
-        all[i] = new WarmUpSocket(prefix + "f", topic, EVENT, body, this);
+        all[i] = new WarmUpSocket(topics.get(topic), topic, EVENT, body, this);
         connect(bootstrap, uri, all[i]);
       }
     }

@@ -42,8 +42,8 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   /** The script's own progress through its steps. */
   int step;
 
-  WarmUpSocket(String topicPrefix, int topicIndex, String event, String body, Script script) {
-    this.topic = topicPrefix + topicIndex;
+  WarmUpSocket(String topic, int topicIndex, String event, String body, Script script) {
+    this.topic = topic;
     this.topicIndex = topicIndex;
     this.script = script;
     this.pushPrefix = "[\"" + JOIN_REF + "\",\"";
