@@ -75,11 +75,11 @@ public final class WarmUp {
   /** Topics the connect phase joins in turn: enough that starting topic entities is warm too. */
   private static final int CONNECT_TOPICS = 500;
   /**
-   * Shards the warm-up's topics fall in: few, so that a starting node, which has fewer shards than
-   * its peers, is given all of them (see {@link WarmUpTopics}); several, so that the sharding code
-   * sees more than one.
+   * Shards the warm-up's topics fall in when peers own shards: few, so that a starting node, which
+   * has fewer shards than its peers, is given all of them (see {@link WarmUpTopics}); several, so
+   * that the sharding code sees more than one.
    */
-  private static final int MAX_SHARDS = 8;
+  private static final int MAX_SHARDS_BESIDE_PEERS = 8;
   /** How long the shard statistics may take, and how long to wait for this node's region in them. */
   private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration STATS_WAIT = Duration.ofSeconds(3);
@@ -116,9 +116,12 @@ public final class WarmUp {
     Set<String> ownedElsewhere = shardsOwnedElsewhere(system, deps.sharding());
     int numberOfShards = ClusterShardingSettings.create(Adapter.toTyped(system)).numberOfShards();
     Function<String, String> shardOf = topic -> ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(topic, numberOfShards);
+    // With no peer owning shards (a cluster of one, or one starting all at once) the topics may spread:
+    // then the warm-up also runs the allocation of many shards, which a node's first users cause.
+    int maxShards = ownedElsewhere.isEmpty() ? Integer.MAX_VALUE : MAX_SHARDS_BESIDE_PEERS;
     Set<String> shards = new HashSet<>();
-    List<String> fanoutTopics = WarmUpTopics.choose(prefix + "f", topics, ownedElsewhere, shards, MAX_SHARDS, shardOf);
-    List<String> connectTopics = WarmUpTopics.choose(prefix + "c", CONNECT_TOPICS, ownedElsewhere, shards, MAX_SHARDS, shardOf);
+    List<String> fanoutTopics = WarmUpTopics.choose(prefix + "f", topics, ownedElsewhere, shards, maxShards, shardOf);
+    List<String> connectTopics = WarmUpTopics.choose(prefix + "c", CONNECT_TOPICS, ownedElsewhere, shards, maxShards, shardOf);
     ConnectionActor.Dependencies edgeDeps =
         new ConnectionActor.Dependencies(
             deps.routes().after(List.of(new ChannelRoutes.Route(TopicPattern.parse(TOPIC_PREFIX + "*"), new BroadcastHandler()))),
