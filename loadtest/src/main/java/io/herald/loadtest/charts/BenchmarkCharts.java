@@ -338,7 +338,7 @@ public final class BenchmarkCharts {
             g.setPaint(Color.WHITE);
             g.fillRect(0, 0, WIDTH, HEIGHT);
             int top = drawHeading(g, "Herald beside Phoenix 1.7.24, same machine and harness scenarios (lower is better)",
-                    "Phoenix: phx-bench, its measured range. Herald: Java fan-out harness, one quiet run. " + footnote);
+                    "Phoenix: phx-bench, its measured range. Herald: Java fan-out harness, one run (node warmed up at start). " + footnote);
             int columns = 3;
             int rows = (panels.size() + columns - 1) / columns;
             double cellWidth = (double) WIDTH / columns;
