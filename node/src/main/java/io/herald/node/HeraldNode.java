@@ -8,6 +8,7 @@ import io.herald.node.channel.ConnectionActor;
 import io.herald.node.channel.SocketDirectory;
 import io.herald.node.cluster.ClusterFormation;
 import io.herald.node.cluster.NodeReadiness;
+import io.herald.node.cluster.RevocationReplica;
 import io.herald.node.config.HeraldConfig;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
@@ -109,8 +110,17 @@ public final class HeraldNode implements AutoCloseable {
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics), NodeFanout.NAME);
       Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());
+      HeraldSettings.RevocationReplication replication = settings.revocationReplication();
+      RevocationReplica.readAtStart(Adapter.toTyped(system), revocations, replication.readTimeout());
+      ActorRef<RevocationReplica.Command> replica =
+          Adapter.spawn(
+              system,
+              RevocationReplica.create(
+                  revocations,
+                  new RevocationReplica.Settings(settings.auth().revocationTtl(), replication.writeTimeout(), replication.pruneInterval())),
+              RevocationReplica.NAME);
       ActorRef<SocketDirectory.Command> directory =
-          Adapter.spawn(system, SocketDirectory.create(revocations), SocketDirectory.NAME);
+          Adapter.spawn(system, SocketDirectory.create(revocations, replica), SocketDirectory.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(
               routes, fanout, sharding, settings.socket(), settings.auth(), directory, metrics);

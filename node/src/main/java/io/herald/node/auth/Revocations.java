@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * after any close the server makes, so closing the sockets is not enough: until a revocation expires,
  * a connect with a token of that id issued before it ({@code iat} earlier than the revocation's
  * second, or no {@code iat}) is refused. A token issued afterwards, such as one minted at the next
- * login, is accepted. Kept per node, for {@code ttl} (set it to your tokens' lifetime).
+ * login, is accepted. Held for {@code ttl} (set it to your tokens' lifetime); the cluster's
+ * {@code RevocationReplica} brings other nodes' revocations in.
  *
  * <p>Thread-safe: written by the node's socket directory, read by the socket edge's event loops.
  */
@@ -27,13 +28,22 @@ public final class Revocations {
     this.clock = clock;
   }
 
-  /** Refuses tokens of {@code subject} issued before now, for the configured time. */
-  public void revoke(String subject) {
+  /** Refuses tokens of {@code subject} issued before now, for the configured time; returns that now. */
+  public Instant revoke(String subject) {
     Instant now = clock.instant();
-    revokedAt.merge(subject, now, (earlier, later) -> later.isAfter(earlier) ? later : earlier);
+    revoke(subject, now);
+    return now;
+  }
+
+  /**
+   * Refuses tokens of {@code subject} issued before {@code at}, until {@code at} plus the configured
+   * time; of two revocations of one subject the later counts. Another node's revocations arrive so.
+   */
+  public void revoke(String subject, Instant at) {
+    revokedAt.merge(subject, at, (earlier, later) -> later.isAfter(earlier) ? later : earlier);
     if (revokedAt.size() >= SWEEP_AT) {
-      Instant horizon = now.minus(ttl);
-      revokedAt.values().removeIf(at -> at.isBefore(horizon));
+      Instant horizon = clock.instant().minus(ttl);
+      revokedAt.values().removeIf(t -> t.isBefore(horizon));
     }
   }
 

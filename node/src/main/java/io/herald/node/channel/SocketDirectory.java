@@ -1,6 +1,7 @@
 package io.herald.node.channel;
 
 import io.herald.node.auth.Revocations;
+import io.herald.node.cluster.RevocationReplica;
 import io.herald.node.cluster.CborSerializable;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,16 +48,18 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
 
   private record ConnectionStopped(String socketId, ActorRef<ConnectionActor.Command> connection) implements Command {}
 
-  public static Behavior<Command> create(Revocations revocations) {
-    return Behaviors.setup(ctx -> new SocketDirectory(ctx, revocations));
+  public static Behavior<Command> create(Revocations revocations, ActorRef<RevocationReplica.Command> replica) {
+    return Behaviors.setup(ctx -> new SocketDirectory(ctx, revocations, replica));
   }
 
   private final Map<String, Set<ActorRef<ConnectionActor.Command>>> bySocketId = new HashMap<>();
   private final Revocations revocations;
+  private final ActorRef<RevocationReplica.Command> replica;
 
-  private SocketDirectory(ActorContext<Command> ctx, Revocations revocations) {
+  private SocketDirectory(ActorContext<Command> ctx, Revocations revocations, ActorRef<RevocationReplica.Command> replica) {
     super(ctx);
     this.revocations = revocations;
+    this.replica = replica;
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
   }
 
@@ -85,7 +88,9 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
 
   private Behavior<Command> onDisconnect(Disconnect d) {
     if (d.revoke()) {
-      revocations.revoke(d.socketId()); // before the closes: a quick reconnect must already be refused
+      // here first, before the closes: a quick reconnect must already be refused; then to the nodes
+      // that did not get this disconnect (joining later, unreachable now)
+      replica.tell(new RevocationReplica.Revoke(d.socketId(), revocations.revoke(d.socketId())));
     }
     Set<ActorRef<ConnectionActor.Command>> connections = bySocketId.getOrDefault(d.socketId(), Set.of());
     for (ActorRef<ConnectionActor.Command> connection : connections) {

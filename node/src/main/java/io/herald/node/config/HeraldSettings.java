@@ -7,7 +7,15 @@ import java.util.Locale;
 
 /** The {@code herald} configuration section, read once at start (see reference.conf for meanings). */
 public record HeraldSettings(
-    Http http, Socket socket, Topic topic, Cluster cluster, Drain drain, Api api, Auth auth, WarmUp warmUp) {
+    Http http,
+    Socket socket,
+    Topic topic,
+    Cluster cluster,
+    Drain drain,
+    Api api,
+    Auth auth,
+    RevocationReplication revocationReplication,
+    WarmUp warmUp) {
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -88,6 +96,9 @@ public record HeraldSettings(
   /** Closing the sockets of a node that shuts down. */
   public record Drain(int batchSize, Duration batchInterval, Duration timeout) {}
 
+  /** How revocations reach every node through Distributed Data. */
+  public record RevocationReplication(Duration writeTimeout, Duration readTimeout, Duration pruneInterval) {}
+
   /** Traffic run through the node before its public port opens, for the JIT. */
   public record WarmUp(
       boolean enabled, int connects, int sockets, int topics, long messages, Duration settle, Duration timeout) {}
@@ -163,6 +174,10 @@ public record HeraldSettings(
             h.getString("auth.jwt.permissions-claim"),
             h.getBoolean("auth.close-on-expiry"),
             h.getDuration("auth.revocation-ttl")),
+        new RevocationReplication(
+            h.getDuration("auth.revocation-replication.write-timeout"),
+            h.getDuration("auth.revocation-replication.read-timeout"),
+            h.getDuration("auth.revocation-replication.prune-interval")),
         new WarmUp(
             h.getBoolean("warm-up.enabled"),
             nonNegative(h, "warm-up.connects"),

@@ -82,6 +82,62 @@ class ClusterDisconnectTest {
     }
   }
 
+  /**
+   * A revocation reaches a node that joins after it (Distributed Data): the revoked token is refused
+   * there too, and a token issued after the revocation is let in.
+   */
+  @Test
+  void aNodeThatJoinsLaterRefusesTheRevokedTokens() throws Exception {
+    Map<String, Object> auth = Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", SECRET);
+    List<HeraldNode> nodes = new ArrayList<>(TestNode.startCluster(2, auth));
+    try {
+      String oldToken = token("erin");
+      assertThat(upgradeStatus(nodes.get(1), oldToken)).isEqualTo(101);
+      HttpResponse<String> response = disconnect(nodes.get(0), "erin");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(upgradeStatus(nodes.get(0), oldToken)).as("revoked where the call was made").isEqualTo(403);
+
+      Map<String, Object> joining = new java.util.HashMap<>(auth);
+      joining.put("herald.cluster.seed-nodes", nodes.get(0).clusterHostPort());
+      nodes.add(TestNode.start(List.of(), joining));
+      assertThat(upgradeStatus(nodes.get(2), oldToken)).as("revoked on a node that joined afterwards").isEqualTo(403);
+
+      Thread.sleep(1100); // iat has whole seconds: a token of the next second is newer than the revocation
+      assertThat(upgradeStatus(nodes.get(2), token("erin", java.time.Instant.now()))).as("a fresh login").isEqualTo(101);
+    } finally {
+      nodes.forEach(HeraldNode::close);
+    }
+  }
+
+  private static String token(String sub, java.time.Instant issuedAt) throws Exception {
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader(JWSAlgorithm.HS256),
+            new JWTClaimsSet.Builder()
+                .subject(sub)
+                .issueTime(java.util.Date.from(issuedAt))
+                .claim("channels", Map.of("room:*", List.of("join", "publish")))
+                .build());
+    jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+
+  /** The HTTP status of a WebSocket upgrade with this token: 101 when it opens. */
+  private static int upgradeStatus(HeraldNode node, String token) throws Exception {
+    URI uri = URI.create(TestNode.endpoint(node) + "?vsn=2.0.0&token=" + token);
+    try {
+      java.net.http.WebSocket ws =
+          HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new java.net.http.WebSocket.Listener() {}).get(10, TimeUnit.SECONDS);
+      ws.abort();
+      return 101;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused) {
+        return refused.getResponse().statusCode();
+      }
+      throw e;
+    }
+  }
+
   private static HttpResponse<String> disconnect(HeraldNode node, String id) throws Exception {
     return HttpClient.newHttpClient()
         .send(
