@@ -162,7 +162,7 @@ public final class WarmUp {
         settled = compiled < settle;
       }
     } catch (TimeoutException e) {
-      log.warn("warm-up ran out of its {} (herald.warm-up.timeout) before the JIT settled; the node starts less warm", settings.timeout());
+      log.warn("warm-up ran out of its {} s (herald.warm-up.timeout) before the JIT settled; the node starts less warm", settings.timeout().toSeconds());
     } catch (Exception e) {
       log.warn("warm-up failed; the node starts less warm", e);
     } finally {
