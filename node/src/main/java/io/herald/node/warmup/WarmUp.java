@@ -163,6 +163,8 @@ public final class WarmUp {
       }
     } catch (TimeoutException e) {
       log.warn("warm-up ran out of its {} s (herald.warm-up.timeout) before the JIT settled; the node starts less warm", settings.timeout().toSeconds());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // start-up is being cancelled: let the caller see it
     } catch (Exception e) {
       log.warn("warm-up failed; the node starts less warm", e);
     } finally {
