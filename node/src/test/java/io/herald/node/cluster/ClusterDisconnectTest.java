@@ -138,7 +138,8 @@ class ClusterDisconnectTest {
     }
   }
 
-  private static HttpResponse<String> disconnect(HeraldNode node, String id) throws Exception {
+  /** {@code POST /api/sockets/{id}/disconnect} on this node's API (no body: close with 1000 and revoke). */
+  static HttpResponse<String> disconnect(HeraldNode node, String id) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiPort() + "/api/sockets/" + id + "/disconnect"))

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.node.HeraldNode;
 import io.herald.node.TestNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -32,11 +29,11 @@ class RevocationReplicaTest {
     try (HeraldNode node = TestNode.start(List.of(), overrides)) {
       // the node's socket directory reaches the API through the receptionist: call until it answers
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      HttpResponse<String> response = disconnect(node, "frank");
+      HttpResponse<String> response = ClusterDisconnectTest.disconnect(node, "frank");
       while (!response.body().contains("\"nodes\":1")) {
         assertThat(System.nanoTime()).as("the directory is listed; last answer %s", response.body()).isLessThan(deadline);
         Thread.sleep(200);
-        response = disconnect(node, "frank");
+        response = ClusterDisconnectTest.disconnect(node, "frank");
       }
       assertThat(response.statusCode()).isEqualTo(200);
 
@@ -44,15 +41,6 @@ class RevocationReplicaTest {
       awaitEntries(system, entries -> entries.containsKey("frank"), "the revocation is written to the replicated map");
       awaitEntries(system, entries -> !entries.containsKey("frank"), "the expired revocation is pruned");
     }
-  }
-
-  private static HttpResponse<String> disconnect(HeraldNode node, String id) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiPort() + "/api/sockets/" + id + "/disconnect"))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
   }
 
   private static void awaitEntries(ActorSystem<?> system, java.util.function.Predicate<Map<String, Long>> condition, String what)
