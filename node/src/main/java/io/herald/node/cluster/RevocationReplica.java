@@ -51,7 +51,7 @@ public final class RevocationReplica extends AbstractBehavior<RevocationReplica.
   /** Messages of the revocation replica. */
   public sealed interface Command {}
 
-  /** Revoke {@code socketId}'s tokens issued before {@code at}, on every node. */
+  /** Carry a revocation this node has made ({@code socketId}'s tokens issued before {@code at}) to every node. */
   public record Revoke(String socketId, Instant at) implements Command {}
 
   private record Changed(Replicator.SubscribeResponse<LWWMap<String, Long>> response) implements Command {}
@@ -160,7 +160,7 @@ public final class RevocationReplica extends AbstractBehavior<RevocationReplica.
   }
 
   private Behavior<Command> onRevoke(Revoke revoke) {
-    revocations.revoke(revoke.socketId(), revoke.at());
+    // This node's Revocations already has it (the socket directory writes it before the closes).
     long at = revoke.at().toEpochMilli();
     replicator.askUpdate(
         replyTo ->
