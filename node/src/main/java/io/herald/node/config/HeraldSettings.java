@@ -121,9 +121,9 @@ public record HeraldSettings(
             h.getDuration("http.handshake-timeout"),
             CheckOrigin.valueOf(h.getString("http.check-origin").toUpperCase(Locale.ROOT)),
             origins(h.getString("http.allowed-origins")),
-            nonNegative(h, "http.max-connections"),
-            nonNegative(h, "http.fd-reserve"),
-            nonNegative(h, "http.new-connections-per-second")),
+            atLeast(h, "http.max-connections", 0),
+            atLeast(h, "http.fd-reserve", 0),
+            atLeast(h, "http.new-connections-per-second", 0)),
         new Socket(
             h.getDuration("socket.idle-timeout"),
             h.getInt("socket.max-channels"),
@@ -180,10 +180,10 @@ public record HeraldSettings(
             h.getDuration("auth.revocation-replication.prune-interval")),
         new WarmUp(
             h.getBoolean("warm-up.enabled"),
-            nonNegative(h, "warm-up.connects"),
-            positive(h, "warm-up.sockets"),
-            positive(h, "warm-up.topics"),
-            nonNegative(h, "warm-up.messages"),
+            atLeast(h, "warm-up.connects", 0),
+            atLeast(h, "warm-up.sockets", 1),
+            atLeast(h, "warm-up.topics", 1),
+            atLeast(h, "warm-up.messages", 0),
             h.getDuration("warm-up.settle"),
             h.getDuration("warm-up.timeout")));
   }
@@ -196,18 +196,10 @@ public record HeraldSettings(
         .toList();
   }
 
-  private static int nonNegative(Config c, String path) {
+  private static int atLeast(Config c, String path, int min) {
     int value = c.getInt(path);
-    if (value < 0) {
-      throw new IllegalArgumentException("herald." + path + " must be 0 or more, was " + value);
-    }
-    return value;
-  }
-
-  private static int positive(Config c, String path) {
-    int value = c.getInt(path);
-    if (value < 1) {
-      throw new IllegalArgumentException("herald." + path + " must be 1 or more, was " + value);
+    if (value < min) {
+      throw new IllegalArgumentException("herald." + path + " must be " + min + " or more, was " + value);
     }
     return value;
   }
