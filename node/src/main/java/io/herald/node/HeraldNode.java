@@ -14,6 +14,7 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.EdgeLoops;
 import io.herald.node.transport.SocketEdge;
 import io.herald.node.warmup.WarmUp;
 import java.time.Clock;
@@ -126,7 +127,8 @@ public final class HeraldNode implements AutoCloseable {
               routes, fanout, sharding, settings.socket(), settings.auth(), directory, metrics);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
-      registerShutdown(system, settings, edgeRef);
+      EdgeLoops loops = EdgeLoops.create(settings.http());
+      registerShutdown(system, settings, edgeRef, loops);
       metrics.socketsFrom(() -> openSockets(edgeRef));
       metrics.outboundFrom(
           () -> {
@@ -138,10 +140,10 @@ public final class HeraldNode implements AutoCloseable {
           ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
       Optional<WarmUp.Result> warmUp =
           settings.warmUp().enabled()
-              ? Optional.of(WarmUp.run(resolved, settings.warmUp(), system, deps, revocations))
+              ? Optional.of(WarmUp.run(resolved, settings.warmUp(), loops, system, deps, revocations))
               : Optional.empty();
       // The public port last: a socket that connects finds everything behind it running, and warm.
-      SocketEdge edge = SocketEdge.bind("socket edge", settings, system, deps, revocations);
+      SocketEdge edge = SocketEdge.bind("socket edge", settings, loops, system, deps, revocations);
       edgeRef.set(edge);
       NodeReadiness.get(system).edgeBound();
       return new HeraldNode(system, edge, api, warmUp);
@@ -164,7 +166,8 @@ public final class HeraldNode implements AutoCloseable {
     return e == null ? 0 : e.openSockets();
   }
 
-  private static void registerShutdown(ActorSystem system, HeraldSettings settings, AtomicReference<SocketEdge> edgeRef) {
+  private static void registerShutdown(
+      ActorSystem system, HeraldSettings settings, AtomicReference<SocketEdge> edgeRef, EdgeLoops loops) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration closeTimeout = settings.socket().slowConsumerCloseTimeout();
     CompletableFuture<Done> done = CompletableFuture.completedFuture(Done.getInstance());
@@ -205,6 +208,7 @@ public final class HeraldNode implements AutoCloseable {
           if (edge != null) {
             edge.close();
           }
+          loops.close();
           return done;
         });
   }

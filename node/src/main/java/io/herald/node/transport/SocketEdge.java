@@ -10,19 +10,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.EventExecutor;
@@ -51,33 +42,29 @@ import org.slf4j.LoggerFactory;
 public final class SocketEdge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SocketEdge.class);
 
-  private final EventLoopGroup bossGroup;
-  private final EventLoopGroup workerGroup;
   private final Channel serverChannel;
   private final ChannelGroup sockets;
 
-  private SocketEdge(EventLoopGroup boss, EventLoopGroup workers, Channel server, ChannelGroup sockets) {
-    this.bossGroup = boss;
-    this.workerGroup = workers;
+  private SocketEdge(Channel server, ChannelGroup sockets) {
     this.serverChannel = server;
     this.sockets = sockets;
   }
 
   /**
-   * Binds the port {@code settings} name; blocks until it is bound.
+   * Binds the port {@code settings} name on {@code loops}; blocks until it is bound. The edge does not
+   * own the loops: closing it leaves them running for the next edge.
    *
    * @param name what this edge is, for the logs ("socket edge"; the warm-up binds one of its own)
    */
   public static SocketEdge bind(
-      String name, HeraldSettings settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations)
+      String name,
+      HeraldSettings settings,
+      EdgeLoops loops,
+      ActorSystem system,
+      ConnectionActor.Dependencies deps,
+      Revocations revocations)
       throws InterruptedException {
     HeraldSettings.Http http = settings.http();
-    boolean epoll = http.nativeTransport() && Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    int threads = http.eventLoopThreads() > 0 ? http.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
     ChannelGroup sockets = new DefaultChannelGroup("herald-sockets", GlobalEventExecutor.INSTANCE);
     HeraldSettings.Socket socket = settings.socket();
     MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
@@ -86,50 +73,44 @@ public final class SocketEdge implements AutoCloseable {
     // Past this many open connections a new one is cut at once, without the HTTP refusal, so that a
     // flood of connects cannot use up the descriptors the reserve keeps for everything else.
     long hardCap = (long) admission.maxConnections() + http.fdReserve() / 2;
-    try {
-      ServerBootstrap bootstrap =
-          new ServerBootstrap()
-              .group(boss, workers)
-              .channel(serverType)
-              .handler(new AcceptFailureLog())
-              .option(ChannelOption.SO_BACKLOG, 4096)
-              .option(ChannelOption.SO_REUSEADDR, true)
-              .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              .childOption(
-                  ChannelOption.WRITE_BUFFER_WATER_MARK,
-                  new WriteBufferWaterMark(socket.outboundLowWaterMark(), socket.outboundHighWaterMark()))
-              .childOption(ChannelOption.SO_SNDBUF, socket.sendBufferSize() > 0 ? socket.sendBufferSize() : null)
-              .childHandler(
-                  new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                      if (sockets.size() >= hardCap) {
-                        ch.close();
-                        return;
-                      }
-                      sockets.add(ch);
-                      ch.pipeline()
-                          .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
-                          .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
-                          .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size));
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(loops.acceptor(), loops.workers())
+            .channel(loops.serverChannelType())
+            .handler(new AcceptFailureLog())
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(socket.outboundLowWaterMark(), socket.outboundHighWaterMark()))
+            .childOption(ChannelOption.SO_SNDBUF, socket.sendBufferSize() > 0 ? socket.sendBufferSize() : null)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (sockets.size() >= hardCap) {
+                      ch.close();
+                      return;
                     }
-                  });
-      Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
-      log.info(
-          "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket; {}",
-          name,
-          server.localAddress(),
-          epoll ? "epoll" : "nio",
-          threads,
-          http.socketPath(),
-          admission.limits());
-      return new SocketEdge(boss, workers, server, sockets);
-    } catch (InterruptedException | RuntimeException e) {
-      boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-      throw e;
-    }
+                    sockets.add(ch);
+                    ch.pipeline()
+                        .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
+                        .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
+                        .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size));
+                  }
+                });
+    Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
+    log.info(
+        "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket; {}",
+        name,
+        server.localAddress(),
+        loops.transportName(),
+        loops.threads(),
+        http.socketPath(),
+        admission.limits());
+    return new SocketEdge(server, sockets);
   }
 
   private static byte[] demoPage() {
@@ -214,11 +195,10 @@ public final class SocketEdge implements AutoCloseable {
     return drained;
   }
 
+  /** Stops accepting and closes every open socket; the loops stay (see {@link EdgeLoops#close}). */
   @Override
   public void close() {
     unbind();
     sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

@@ -9,6 +9,7 @@ import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.channel.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.TopicEntity;
+import io.herald.node.transport.EdgeLoops;
 import io.herald.node.transport.SocketEdge;
 import io.herald.protocol.TopicPattern;
 import io.netty.bootstrap.Bootstrap;
@@ -16,10 +17,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
@@ -67,7 +68,33 @@ public final class WarmUp {
 
   static final String TOPIC_PREFIX = "herald:warm-up:";
   private static final String EVENT = "shout";
-  private static final int PAD_BYTES = 100;
+  /**
+   * The push payloads, taken in turn: the shapes real clients send (short and long keys, integers,
+   * negative and exponent numbers, booleans, null, nesting, escapes, a kilobyte of text). Payloads
+   * of strings alone left the node's JSON reading of the others to be compiled under its first users.
+   */
+  static final List<String> BODIES =
+      List.of(
+          "{\"body\":\"" + "x".repeat(100) + "\"}",
+          "{\"t\":1764171234567890,\"seq\":123456,\"pad\":\"" + "x".repeat(100) + "\"}",
+          "{\"user\":{\"id\":42,\"name\":\"Zo\\u00eb \\\"z\\\" \\\\ \\n\"},\"score\":-3.75,\"ratio\":1.5e3,"
+              + "\"ok\":true,\"off\":false,\"tags\":[\"a\",\"b\",1,null],\"at\":null}",
+          "{\"text\":\"" + "lorem ipsum dolor sit amet, ".repeat(36) + "\",\"n\":7}");
+  /**
+   * Handshake headers, one set per socket in turn: Netty's own alone, those of Node's ws (which
+   * offers compression), and a browser's, with names in either case.
+   */
+  private static final List<Map<String, String>> HANDSHAKE_HEADERS =
+      List.of(
+          Map.of(),
+          Map.of("sec-websocket-extensions", "permessage-deflate; client_max_window_bits"),
+          Map.of(
+              "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+              "Accept-Encoding", "gzip, deflate, br, zstd",
+              "Accept-Language", "en-US,en;q=0.9",
+              "Cache-Control", "no-cache",
+              "Pragma", "no-cache",
+              "Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"));
   /** Pushes each fan-out socket keeps in flight: enough to keep the node busy, few enough to stay under its bounds. */
   private static final int WINDOW = 8;
   /** Connect-phase sockets handshaking at once. */
@@ -100,10 +127,17 @@ public final class WarmUp {
    * published over the fan-out sockets.
    *
    * @param config the node's resolved configuration, from which the warm-up edge's is derived
+   * @param loops the public edge's event loops: the warm-up edge runs on them, and its clients use
+   *     their transport
    * @param deps what the public edge's connection actors get
    */
   public static Result run(
-      Config config, HeraldSettings.WarmUp settings, ActorSystem system, ConnectionActor.Dependencies deps, Revocations revocations) {
+      Config config,
+      HeraldSettings.WarmUp settings,
+      EdgeLoops loops,
+      ActorSystem system,
+      ConnectionActor.Dependencies deps,
+      Revocations revocations) {
     long start = System.nanoTime();
     long deadline = start + settings.timeout().toNanos();
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -132,24 +166,26 @@ public final class WarmUp {
             deps.directory(),
             deps.metrics());
     SocketEdge edge = null;
-    EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, loops.ioHandlerFactory());
     FanoutPhase fanout = null;
     int rounds = 0;
     int connects = 0;
     boolean settled = false;
     try {
-      edge = SocketEdge.bind("warm-up edge", edgeSettings, system, edgeDeps, revocations);
-      URI uri = URI.create("ws://127.0.0.1:" + edge.port() + edgeSettings.http().socketPath() + "/websocket?vsn=2.0.0");
+      edge = SocketEdge.bind("warm-up edge", edgeSettings, loops, system, edgeDeps, revocations);
+      String base = "ws://127.0.0.1:" + edge.port() + edgeSettings.http().socketPath() + "/websocket?vsn=2.0.0";
+      // with connect params, as apps pass theirs, on some sockets
+      List<URI> uris = List.of(URI.create(base), URI.create(base + "&client=warm-up&user_id=42"));
       Bootstrap bootstrap =
-          new Bootstrap().group(clients).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
-      FanoutPhase opened = new FanoutPhase(bootstrap, uri, fanoutTopics, sockets);
+          new Bootstrap().group(clients).channel(loops.clientChannelType()).option(ChannelOption.TCP_NODELAY, true);
+      FanoutPhase opened = new FanoutPhase(bootstrap, uris, fanoutTopics, sockets);
       fanout = opened;
       clients.execute(opened::open);
       await(opened.joined, deadline);
       long settle = settings.settle().toMillis();
       while (!settled) {
         long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-        ConnectPhase round = new ConnectPhase(bootstrap, uri, connectTopics, settings.connects());
+        ConnectPhase round = new ConnectPhase(bootstrap, uris, connectTopics, fanoutTopics, settings.connects());
         clients.execute(round::begin);
         await(round.done, deadline);
         connects += round.completed;
@@ -204,8 +240,8 @@ public final class WarmUp {
 
   /**
    * The node's configuration with the warm-up edge's differences: loopback, any port, nothing that
-   * refuses. Everything else stays as the public edge has it; the event loop count above all, since
-   * fan-out code compiled for one loop is recompiled when it meets two.
+   * refuses. Everything else stays as the public edge has it, and it runs on the public edge's own
+   * event loops ({@link EdgeLoops}).
    */
   static Config edgeConfig(Config config) {
     return ConfigFactory.parseMap(
@@ -272,7 +308,13 @@ public final class WarmUp {
     phase.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
-  private static void connect(Bootstrap bootstrap, URI uri, WarmUpSocket socket) {
+  /** Connects the {@code n}th socket of a phase: its URI and handshake headers vary with {@code n}. */
+  private static void connect(Bootstrap bootstrap, List<URI> uris, int n, WarmUpSocket socket) {
+    URI uri = uris.get(n % uris.size());
+    HttpHeaders headers = new DefaultHttpHeaders();
+    HANDSHAKE_HEADERS.get(n % HANDSHAKE_HEADERS.size()).forEach(headers::add);
+    WebSocketClientProtocolConfig config =
+        WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).customHeaders(headers).build();
     bootstrap
         .clone()
         .handler(
@@ -282,7 +324,7 @@ public final class WarmUp {
                 ch.pipeline()
                     .addLast(new HttpClientCodec())
                     .addLast(new HttpObjectAggregator(8192))
-                    .addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).build()))
+                    .addLast(new WebSocketClientProtocolHandler(config))
                     .addLast(socket);
               }
             })
@@ -295,28 +337,32 @@ public final class WarmUp {
             });
   }
 
-  private static String pad() {
-    return "x".repeat(PAD_BYTES);
-  }
-
   /**
-   * Sockets that connect, join, heartbeat, leave and close, {@link #CONNECT_CONCURRENCY} at a time:
-   * the path every new user takes. Runs on the client event loop.
+   * Sockets that connect, join two topics, push and heartbeat without waiting for the joins' answers,
+   * then leave and close, {@link #CONNECT_CONCURRENCY} at a time: the path every new user takes. The
+   * second topic is a fan-out topic, so that the fan-out's subscriber lists change between the
+   * fan-out rounds as they do under real traffic. Runs on the client event loop.
    */
   private static final class ConnectPhase implements WarmUpSocket.Script {
+    /** Replies before the leave (the push's and the heartbeat's), then the leaves' (one per topic). */
+    private static final int REPLIES_BEFORE_LEAVE = 2;
+    private static final int REPLIES_BEFORE_CLOSE = REPLIES_BEFORE_LEAVE + 2;
+
     final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Bootstrap bootstrap;
-    private final URI uri;
+    private final List<URI> uris;
     private final List<String> topics;
+    private final List<String> fanoutTopics;
     private final int total;
     private int started;
     int completed;
     private int failed;
 
-    ConnectPhase(Bootstrap bootstrap, URI uri, List<String> topics, int total) {
+    ConnectPhase(Bootstrap bootstrap, List<URI> uris, List<String> topics, List<String> fanoutTopics, int total) {
       this.bootstrap = bootstrap;
-      this.uri = uri;
+      this.uris = uris;
       this.topics = topics;
+      this.fanoutTopics = fanoutTopics;
       this.total = total;
     }
 
@@ -329,7 +375,9 @@ public final class WarmUp {
 
     private void next() {
       if (started < total && !done.isDone()) {
-        connect(bootstrap, uri, new WarmUpSocket(topics.get(started % topics.size()), 0, EVENT, "", this));
+        List<String> joins =
+            List.of(topics.get(started % topics.size()), fanoutTopics.get(started % fanoutTopics.size()));
+        connect(bootstrap, uris, started, new WarmUpSocket(joins, 0, EVENT, BODIES, this));
         started++;
       }
     }
@@ -341,22 +389,25 @@ public final class WarmUp {
     }
 
     @Override
-    public void joined(WarmUpSocket socket) {
+    public void opened(WarmUpSocket socket) {
+      socket.push();
       socket.heartbeat();
     }
 
     @Override
+    public void joined(WarmUpSocket socket) {}
+
+    @Override
     public void replied(WarmUpSocket socket, String frame) {
-      // first the heartbeat's reply, then the leave's (a phx_close may follow; it is ignored)
-      switch (socket.step++) {
-        case 0 -> socket.leave();
-        case 1 -> {
-          socket.close();
-          completed++;
-          next();
-          finishIfDone();
-        }
-        default -> {}
+      // In any order; a phx_close after a leave counts as that leave's reply.
+      socket.step++;
+      if (socket.step == REPLIES_BEFORE_LEAVE) {
+        socket.leave();
+      } else if (socket.step == REPLIES_BEFORE_CLOSE) {
+        socket.close();
+        completed++;
+        next();
+        finishIfDone();
       }
     }
 
@@ -387,7 +438,7 @@ public final class WarmUp {
   private static final class FanoutPhase implements WarmUpSocket.Script {
     final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final Bootstrap bootstrap;
-    private final URI uri;
+    private final List<URI> uris;
     private final List<String> topics;
     private final int[] members;
     private final WarmUpSocket[] all;
@@ -399,21 +450,22 @@ public final class WarmUp {
     long deliveries;
     long expectedDeliveries;
 
-    FanoutPhase(Bootstrap bootstrap, URI uri, List<String> topics, int sockets) {
+    FanoutPhase(Bootstrap bootstrap, List<URI> uris, List<String> topics, int sockets) {
       this.bootstrap = bootstrap;
-      this.uri = uri;
+      this.uris = uris;
       this.topics = topics;
       this.members = new int[topics.size()];
       this.all = new WarmUpSocket[sockets];
     }
 
     void open() {
-      String body = pad();
       for (int i = 0; i < all.length; i++) {
-        int topic = i % members.length;
+        // Shifted by one each lap: sockets are given to the event loops in turn, so with i % topics a
+        // topic's members would all share one loop and the fan-out to several loops would stay cold.
+        int topic = (i + i / members.length) % members.length;
         members[topic]++;
-        all[i] = new WarmUpSocket(topics.get(topic), topic, EVENT, body, this);
-        connect(bootstrap, uri, all[i]);
+        all[i] = new WarmUpSocket(List.of(topics.get(topic)), topic, EVENT, BODIES, this);
+        connect(bootstrap, uris, i, all[i]);
       }
     }
 

@@ -4,50 +4,62 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import java.util.List;
 
 /**
- * One warm-up client socket, speaking Phoenix V2 JSON as phoenix.js does. It joins its topic when the
- * upgrade completes, then follows its {@link Script}: either publish until the shared budget is spent
- * (a window of pushes in flight, one more per reply), or heartbeat, leave and close. It runs on the
- * warm-up client's event loop only, so its fields need no synchronisation.
+ * One warm-up client socket, speaking Phoenix V2 JSON as phoenix.js does. When the upgrade completes it
+ * joins its topics, all at once, then follows its {@link Script}: either publish until the shared
+ * budget is spent (a window of pushes in flight, one more per reply), or push, heartbeat, leave and
+ * close. It runs on the warm-up client's event loop only, so its fields need no synchronisation.
  */
 final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame> {
 
   /** What the socket does once it has joined. */
   interface Script {
-    /** Called on the socket's event loop when its join is answered {@code ok}. */
+    /**
+     * The joins are sent and not yet answered: what is sent now waits in the node behind them, as the
+     * frames of a client that does not wait for its join's answer do.
+     */
+    default void opened(WarmUpSocket socket) {}
+
+    /** Called on the socket's event loop when every join is answered {@code ok}. */
     void joined(WarmUpSocket socket);
 
-    /** A reply to one of this socket's pushes, leave or heartbeat arrived. */
+    /** A reply to one of this socket's pushes, leaves or heartbeats arrived. */
     void replied(WarmUpSocket socket, String frame);
 
-    /** A broadcast to this socket's topic arrived. */
+    /** A broadcast to one of this socket's topics arrived. */
     void delivered(WarmUpSocket socket);
 
-    /** The join was refused or the socket closed before it was done (called at most once). */
+    /** A join was refused or the socket closed before it was done (called at most once). */
     void failed(WarmUpSocket socket, String why);
   }
 
-  private static final String JOIN_REF = "1";
-
-  private final String topic;
+  /** Its topics; the first is the one it pushes to. Topic {@code i} is joined with join ref {@code i + 1}. */
+  private final List<String> topics;
   private final int topicIndex;
   private final Script script;
   private final String pushPrefix;
-  private final String pushSuffix;
+  private final String pushEvent;
+  private final List<String> bodies;
   private ChannelHandlerContext ctx;
-  private long ref = 1;
-  private boolean joined;
+  private long ref;
+  private int unansweredJoins;
   private boolean finished;
   /** The script's own progress through its steps. */
   int step;
 
-  WarmUpSocket(String topic, int topicIndex, String event, String body, Script script) {
-    this.topic = topic;
+  /**
+   * @param bodies the push payloads (JSON objects), taken in turn
+   */
+  WarmUpSocket(List<String> topics, int topicIndex, String event, List<String> bodies, Script script) {
+    this.topics = List.copyOf(topics);
     this.topicIndex = topicIndex;
     this.script = script;
-    this.pushPrefix = "[\"" + JOIN_REF + "\",\"";
-    this.pushSuffix = "\",\"" + topic + "\",\"" + event + "\",{\"body\":\"" + body + "\"}]";
+    this.pushPrefix = "[\"1\",\"";
+    this.pushEvent = "\",\"" + topics.get(0) + "\",\"" + event + "\",";
+    this.bodies = List.copyOf(bodies);
+    this.ref = topics.size();
   }
 
   int topicIndex() {
@@ -55,15 +67,19 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   }
 
   void push() {
-    send(pushPrefix + (++ref) + pushSuffix);
+    ref++;
+    send(pushPrefix + ref + pushEvent + bodies.get((int) (ref % bodies.size())) + "]");
   }
 
   void heartbeat() {
     send("[null,\"" + (++ref) + "\",\"phoenix\",\"heartbeat\",{}]");
   }
 
+  /** Leaves every topic: one reply each. */
   void leave() {
-    send("[\"" + JOIN_REF + "\",\"" + (++ref) + "\",\"" + topic + "\",\"phx_leave\",{}]");
+    for (int i = 0; i < topics.size(); i++) {
+      send("[\"" + (i + 1) + "\",\"" + (++ref) + "\",\"" + topics.get(i) + "\",\"phx_leave\",{}]");
+    }
   }
 
   /** Closes the socket as done: its close is not a failure. */
@@ -97,7 +113,12 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-      send("[\"" + JOIN_REF + "\",\"" + JOIN_REF + "\",\"" + topic + "\",\"phx_join\",{}]");
+      unansweredJoins = topics.size();
+      for (int i = 0; i < topics.size(); i++) {
+        String joinRef = "\"" + (i + 1) + "\"";
+        send("[" + joinRef + "," + joinRef + ",\"" + topics.get(i) + "\",\"phx_join\",{}]");
+      }
+      script.opened(this);
     } else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
       fail("upgrade timed out");
     }
@@ -110,16 +131,25 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     // Broadcasts have no refs ([null,null,topic,event,payload]); everything else here is a reply.
     if (text.startsWith("[null,null,")) {
       script.delivered(this);
-    } else if (!joined) {
-      if (text.contains("\"status\":\"ok\"")) {
-        joined = true;
-        script.joined(this);
-      } else {
+    } else if (unansweredJoins > 0 && isJoinReply(text)) {
+      if (!text.contains("\"status\":\"ok\"")) {
         fail("join refused: " + text);
+      } else if (--unansweredJoins == 0) {
+        script.joined(this);
       }
     } else {
       script.replied(this, text);
     }
+  }
+
+  /** A join's reply carries the join's ref as both its join ref and its ref. */
+  private boolean isJoinReply(String text) {
+    for (int i = 1; i <= topics.size(); i++) {
+      if (text.startsWith("[\"" + i + "\",\"" + i + "\",")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
