@@ -130,8 +130,11 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     /** Numbers the handler calls of this channel; broadcasts carry it so their acknowledgements find the call. */
     long callId;
     int publishedInCall;
-    /** Replies waiting for the topic's owner to acknowledge the broadcasts of their call, by call. */
-    final LinkedHashMap<Long, HeldReply> heldReplies = new LinkedHashMap<>();
+    /**
+     * Replies waiting for the topic's owner to acknowledge the broadcasts of their call, by call; made
+     * on the first one (most channels only listen).
+     */
+    LinkedHashMap<Long, HeldReply> heldReplies;
 
     JoinedChannel(String topic, String joinRef, String joinPushRef, ChannelHandler handler, Payload joinReply) {
       this.topic = topic;
@@ -459,7 +462,9 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       // until it says so. A broadcast lost with its owner's node leaves its reply unsent, and the
       // client's push times out, which is the truth.
       if (ch.publishedInCall > 0) {
-        if (ch.heldReplies.size() >= deps.settings().maxHeldReplies()) {
+        if (ch.heldReplies == null) {
+          ch.heldReplies = new LinkedHashMap<>();
+        } else if (ch.heldReplies.size() >= deps.settings().maxHeldReplies()) {
           Long oldest = ch.heldReplies.keySet().iterator().next();
           ch.heldReplies.remove(oldest); // its client has long timed out
         }
@@ -477,7 +482,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return this; // the channel was left or joined again since
     }
     long call = Long.parseLong(published.replyTag().substring(ch.joinRef.length() + 1));
-    HeldReply held = ch.heldReplies.get(call);
+    HeldReply held = ch.heldReplies == null ? null : ch.heldReplies.get(call);
     if (held != null && --held.pending == 0) {
       ch.heldReplies.remove(call);
       send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref, ch.topic, held.status, held.response)));

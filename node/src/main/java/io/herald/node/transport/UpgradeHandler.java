@@ -26,10 +26,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,20 +159,18 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ActorRef<ConnectionActor.Command> connection =
-        Adapter.spawnAnonymous(system, ConnectionActor.create(ctx.channel(), serializer, Collections.unmodifiableMap(params), identity, deps));
-    long idleMillis = settings.socket().idleTimeout().toMillis();
+        Adapter.spawnAnonymous(system, ConnectionActor.create(ctx.channel(), serializer, Map.copyOf(params), identity, deps));
     ctx.pipeline()
-        .addAfter(ctx.name(), "idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-        .addAfter("idle", "ws-aggregator", new WebSocketFrameAggregator(settings.http().maxFrameSize()))
+        .addAfter(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(settings.http().maxFrameSize()))
         .addAfter(
             "ws-aggregator",
             "frames",
             new FrameHandler(
-                handshaker,
                 serializer,
                 connection,
                 malformedLog,
                 settings.socket().slowConsumerCloseTimeout(),
+                settings.socket().idleTimeout(),
                 settings.socket().rateLimit(),
                 deps.metrics()));
     ctx.pipeline().remove("http-aggregator");
