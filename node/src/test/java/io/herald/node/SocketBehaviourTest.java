@@ -203,6 +203,35 @@ class SocketBehaviourTest {
     }
   }
 
+  /** Each frame restarts the idle timeout: heartbeats every 2 s keep a socket open well past 5 s. */
+  @Test
+  void socketThatKeepsSendingOutlivesTheIdleTimeoutThenIsClosedOnceSilent() throws IOException {
+    try (RawWebSocket ws = connect()) {
+      ws.setReadTimeout(10_000);
+      long start = System.nanoTime();
+      for (int i = 1; i <= 6; i++) {
+        ws.sendText("[null,\"" + i + "\",\"phoenix\",\"heartbeat\",{}]");
+        RawWebSocket.Frame reply = ws.readTextOrClose();
+        assertThat(reply.isClose()).as("closed after %d heartbeats", i).isFalse();
+        assertThat(reply.text()).contains("\"ok\"");
+        sleepQuietly(2_000);
+      }
+      assertThat(System.nanoTime() - start).isGreaterThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(11));
+      RawWebSocket.Frame close = ws.readTextOrClose();
+      assertThat(close.isClose()).isTrue();
+      assertThat(close.closeCode()).isEqualTo(1001);
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void socketThatDoesNotReadIsClosedAsASlowConsumerWhileReadersGetEverything() throws Exception {
     String topic = "room:slow";
