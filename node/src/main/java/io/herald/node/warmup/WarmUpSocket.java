@@ -35,11 +35,13 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     void failed(WarmUpSocket socket, String why);
   }
 
+  /** A push goes to the first topic, joined with join ref "1"; its ref follows. */
+  private static final String PUSH_PREFIX = "[\"1\",\"";
+
   /** Its topics; the first is the one it pushes to. Topic {@code i} is joined with join ref {@code i + 1}. */
   private final List<String> topics;
   private final int topicIndex;
   private final Script script;
-  private final String pushPrefix;
   private final String pushEvent;
   private final List<String> bodies;
   private ChannelHandlerContext ctx;
@@ -56,7 +58,6 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     this.topics = List.copyOf(topics);
     this.topicIndex = topicIndex;
     this.script = script;
-    this.pushPrefix = "[\"1\",\"";
     this.pushEvent = "\",\"" + topics.get(0) + "\",\"" + event + "\",";
     this.bodies = List.copyOf(bodies);
     this.ref = topics.size();
@@ -68,7 +69,7 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
 
   void push() {
     ref++;
-    send(pushPrefix + ref + pushEvent + bodies.get((int) (ref % bodies.size())) + "]");
+    send(PUSH_PREFIX + ref + pushEvent + bodies.get((int) (ref % bodies.size())) + "]");
   }
 
   void heartbeat() {
