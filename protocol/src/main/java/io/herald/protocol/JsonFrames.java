@@ -107,8 +107,43 @@ final class JsonFrames {
     return t == JsonToken.VALUE_STRING || t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NULL;
   }
 
+  /**
+   * Refs below {@link #SHARED_REFS} ("0" to "999" without leading zeros) come from a shared table:
+   * clients count refs up from 1, so most refs and almost every join ref are small, and a joined
+   * channel keeps its join ref for as long as it lives. Other refs are new strings.
+   */
   static String refText(JsonParser p, JsonToken t) throws IOException {
-    return t == JsonToken.VALUE_NULL ? null : p.getText();
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    int length = p.getTextLength();
+    if (length <= 3) {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int value = 0;
+      for (int i = 0; i < length; i++) {
+        char c = chars[offset + i];
+        if (c < '0' || c > '9' || (c == '0' && i == 0 && length > 1)) {
+          return p.getText();
+        }
+        value = value * 10 + (c - '0');
+      }
+      if (length > 0) {
+        return SMALL_REFS[value];
+      }
+    }
+    return p.getText();
+  }
+
+  /** How many small refs are shared. */
+  static final int SHARED_REFS = 1000;
+
+  private static final String[] SMALL_REFS = new String[SHARED_REFS];
+
+  static {
+    for (int i = 0; i < SHARED_REFS; i++) {
+      SMALL_REFS[i] = Integer.toString(i);
+    }
   }
 
   /**

@@ -46,6 +46,20 @@ class V2JsonSerializerTest {
           .isEqualTo(new Message(null, "2", "phoenix", "heartbeat", Payload.EMPTY_OBJECT));
     }
 
+    /** Small refs are shared strings (sockets keep their join refs); every ref still reads as sent. */
+    @Test
+    void v2DecodeSharesSmallRefsAndReadsEveryRefAsSent() {
+      Message a = decode("[\"1\",\"42\",\"room:1\",\"e\",{}]");
+      Message b = decode("[\"1\",42,\"room:1\",\"e\",{}]");
+      assertThat(b.joinRef()).isSameAs(a.joinRef()).isEqualTo("1");
+      assertThat(b.ref()).isSameAs(a.ref()).isEqualTo("42");
+      assertThat(decode("[\"999\",\"0\",\"t\",\"e\",{}]")).extracting(Message::joinRef, Message::ref).containsExactly("999", "0");
+      assertThat(decode("[\"1000\",\"007\",\"t\",\"e\",{}]")).extracting(Message::joinRef, Message::ref).containsExactly("1000", "007");
+      assertThat(decode("[\"\",\"-1\",\"t\",\"e\",{}]")).extracting(Message::joinRef, Message::ref).containsExactly("", "-1");
+      assertThat(decode("[\"1a\",\"a1\",\"t\",\"e\",{}]")).extracting(Message::joinRef, Message::ref).containsExactly("1a", "a1");
+      assertThat(decode("[null,\"00\",\"t\",\"e\",{}]")).extracting(Message::joinRef, Message::ref).containsExactly(null, "00");
+    }
+
     @Test
     void v2DecodeKeepsPayloadBytesExactly() {
       String payload = "{ \"b\" : [1 , 2.50, 1.0e+2, \"\\u00e9\", \"é\", \"\\\"q\\\"\", true],\n\t\"a\":null , \"z\":{} }";
