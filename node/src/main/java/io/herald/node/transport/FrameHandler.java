@@ -91,7 +91,10 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
   }
 
-  /** Closes with 1001 a socket that sent no frame for the idle timeout; else looks again when it could be. */
+  /**
+   * Closes with 1001 a socket that sent nothing for the idle timeout (a message counts when it is
+   * complete: this handler sees fragmented ones assembled); else looks again when it could be.
+   */
   private void checkIdle(ChannelHandlerContext ctx) {
     if (!ctx.channel().isActive()) {
       return;

@@ -28,7 +28,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -188,12 +188,9 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** The query string as Phoenix's connect params; a repeated key keeps its last value. */
   private static Map<String, String> connectParams(QueryStringDecoder uri) {
-    Map<String, List<String>> decoded = uri.parameters();
-    if (decoded.isEmpty()) {
-      return new LinkedHashMap<>();
-    }
-    Map<String, String> params = new LinkedHashMap<>();
-    decoded.forEach((k, v) -> params.put(k, v.isEmpty() ? "" : v.get(v.size() - 1)));
+    // Mutable while the connect is checked (vsn is taken out); the socket keeps an immutable copy.
+    Map<String, String> params = new HashMap<>();
+    uri.parameters().forEach((k, v) -> params.put(k, v.isEmpty() ? "" : v.get(v.size() - 1)));
     return params;
   }
 
