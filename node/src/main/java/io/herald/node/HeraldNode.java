@@ -15,6 +15,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.EdgeLoops;
+import io.herald.node.transport.SameLoopExecutorConfigurator;
 import io.herald.node.transport.SocketEdge;
 import io.herald.node.warmup.WarmUp;
 import java.time.Clock;
@@ -32,6 +33,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -109,7 +111,11 @@ public final class HeraldNode implements AutoCloseable {
               settings.topic().idempotencyKeys()),
           metrics);
       ActorRef<NodeFanout.Command> fanout =
-          Adapter.spawn(system, NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics), NodeFanout.NAME);
+          Adapter.spawn(
+              system,
+              NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics),
+              NodeFanout.NAME,
+              DispatcherSelector.fromConfig(SameLoopExecutorConfigurator.DISPATCHER));
       Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());
       HeraldSettings.RevocationReplication replication = settings.revocationReplication();
       RevocationReplica.readAtStart(Adapter.toTyped(system), revocations, replication.readTimeout());

@@ -6,9 +6,11 @@ import java.util.Set;
 /**
  * User code for the topics of one pattern, Phoenix's {@code Phoenix.Channel} behaviour in Java.
  *
- * <p>Callbacks run inside the socket's {@code ConnectionActor}, one at a time per socket: a slow
- * handler delays only its own socket. Implementations must be thread-safe if they keep shared state,
- * because one instance serves every socket.
+ * <p>Callbacks run inside the socket's {@code ConnectionActor}, one at a time per socket, and by
+ * default on a socket event loop that serves many sockets ({@code herald.dispatcher.same-loop}): a
+ * callback must not block, or it holds up those sockets too. A handler that must block needs
+ * {@code same-loop = off}, which runs connection actors on a thread pool instead. Implementations must
+ * be thread-safe if they keep shared state, because one instance serves every socket.
  */
 public interface ChannelHandler {
 

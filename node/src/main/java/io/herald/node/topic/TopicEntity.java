@@ -2,6 +2,7 @@ package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.transport.SameLoopExecutorConfigurator;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -10,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -96,7 +98,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public static void initSharding(ClusterSharding sharding, Settings settings, NodeMetrics metrics) {
     sharding.init(
         Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings, metrics))
-            .withStopMessage(Stop.INSTANCE));
+            .withStopMessage(Stop.INSTANCE)
+            .withEntityProps(DispatcherSelector.fromConfig(SameLoopExecutorConfigurator.DISPATCHER)));
   }
 
   static Behavior<Command> create(
