@@ -3,6 +3,7 @@ package io.herald.node.transport;
 import com.typesafe.config.Config;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
@@ -49,8 +50,16 @@ public final class SameLoopExecutorConfigurator extends ExecutorServiceConfigura
     return sameLoop ? () -> new SameLoopExecutor(poolFactory.createExecutorService()) : poolFactory;
   }
 
-  /** Runs tasks on the calling event loop when there is one, else on the pool. */
+  /**
+   * Runs a task on the calling event loop when there is one, else on the pool. A mailbox that
+   * schedules itself again (it still has messages after its turn) goes to the pool: an actor with a
+   * backlog, such as the node fan-out under heavy load, would otherwise keep one loop busy with all of
+   * its work while the other loops idle.
+   */
   static final class SameLoopExecutor extends AbstractExecutorService {
+    /** The task this event loop thread is running for this executor, if any. */
+    private static final FastThreadLocal<Runnable> RUNNING = new FastThreadLocal<>();
+
     private final ExecutorService pool;
 
     SameLoopExecutor(ExecutorService pool) {
@@ -60,15 +69,24 @@ public final class SameLoopExecutorConfigurator extends ExecutorServiceConfigura
     @Override
     public void execute(Runnable task) {
       EventExecutor current = ThreadExecutorMap.currentExecutor();
-      if (current instanceof EventLoop loop && !loop.isShuttingDown()) {
+      if (current instanceof EventLoop loop && RUNNING.get() != task && !loop.isShuttingDown()) {
         try {
-          loop.execute(task);
+          loop.execute(() -> runOnLoop(task));
           return;
         } catch (RejectedExecutionException e) {
           // The loop began shutting down just now (node stopping): the pool runs what is left.
         }
       }
       pool.execute(task);
+    }
+
+    private static void runOnLoop(Runnable task) {
+      RUNNING.set(task);
+      try {
+        task.run();
+      } finally {
+        RUNNING.set(null);
+      }
     }
 
     @Override

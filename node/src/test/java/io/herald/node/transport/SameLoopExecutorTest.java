@@ -59,6 +59,26 @@ class SameLoopExecutorTest {
   }
 
   @Test
+  void taskThatSchedulesItselfAgainMovesToThePool() throws Exception {
+    CompletableFuture<String> secondRunOn = new CompletableFuture<>();
+    Runnable task =
+        new Runnable() {
+          int runs;
+
+          @Override
+          public void run() {
+            if (++runs == 1) {
+              executor.execute(this); // as a Pekko mailbox does when messages are left after its turn
+            } else {
+              secondRunOn.complete(Thread.currentThread().getName());
+            }
+          }
+        };
+    loops.next().execute(() -> executor.execute(task));
+    assertThat(secondRunOn.get(5, TimeUnit.SECONDS)).isEqualTo("test-pool");
+  }
+
+  @Test
   void taskScheduledFromAnyOtherThreadRunsOnThePool() throws Exception {
     CompletableFuture<String> ranOn = new CompletableFuture<>();
     executor.execute(() -> ranOn.complete(Thread.currentThread().getName()));
