@@ -220,10 +220,27 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     for (Map.Entry<EventLoop, Subscriber[]> group : topic.byLoop.entrySet()) {
       Subscriber[] subscribers = group.getValue();
       Map<Serializer, ByteBuf> encoded = frames.forAll(subscribers);
-      group.getKey().execute(() -> writeAll(subscribers, deliver.event(), encoded, deliver.numberedAtMillis()));
+      EventLoop loop = group.getKey();
+      if (loop.inEventLoop()) {
+        // This turn runs on that loop (herald.dispatcher): write now rather than queue behind its
+        // other tasks. Any task an earlier turn queued to this loop ran before this turn began.
+        writeAllHere(subscribers, deliver.event(), encoded, deliver.numberedAtMillis());
+      } else {
+        loop.execute(() -> writeAll(subscribers, deliver.event(), encoded, deliver.numberedAtMillis()));
+      }
     }
     frames.release();
     return this;
+  }
+
+  /** {@link #writeAll} inside this actor's turn: a failed write must not stop the actor. */
+  private void writeAllHere(
+      Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
+    try {
+      writeAll(subscribers, event, encoded, numberedAtMillis);
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("delivery of {} to {} sockets failed", event, subscribers.length, e);
+    }
   }
 
   private void writeAll(Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
