@@ -32,7 +32,7 @@ import org.apache.pekko.dispatch.ForkJoinExecutorConfigurator;
  * {@code fork-join-executor} section sizes the pool.
  */
 public final class SameLoopExecutorConfigurator extends ExecutorServiceConfigurator {
-  /** The dispatcher of connection actors, topic entities and the node fan-out. */
+  /** The dispatcher of connection actors, topic entities, the node fan-out and sharding's actors. */
   public static final String DISPATCHER = "herald.dispatcher";
 
   private final ForkJoinExecutorConfigurator pool;
@@ -57,7 +57,7 @@ public final class SameLoopExecutorConfigurator extends ExecutorServiceConfigura
    * its work while the other loops idle.
    */
   static final class SameLoopExecutor extends AbstractExecutorService {
-    /** The task this event loop thread is running for this executor, if any. */
+    /** The task this event loop thread is running for a same-loop executor, if any. */
     private static final FastThreadLocal<Runnable> RUNNING = new FastThreadLocal<>();
 
     private final ExecutorService pool;
