@@ -256,7 +256,8 @@ class ChannelTest extends PeerTestBase {
 
     peer.connection(0).send(ch.joinRef(), ch.joinRef(), "room:c", Channel.CLOSE, "{}");
 
-    await("closed", () -> ch.state() == ChannelState.CLOSED);
+    // Close handlers run after the state changes (outside the channel's lock): wait for both.
+    await("closed", () -> ch.state() == ChannelState.CLOSED && !closes.isEmpty());
     assertThat(closes).hasSize(1);
     holdsFalse("a rejoin after phx_close", () -> peer.joins("room:c").size() > 1, ms(200));
     assertThat(s.channels()).doesNotContain(ch);
