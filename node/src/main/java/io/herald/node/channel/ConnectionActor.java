@@ -264,7 +264,9 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   /**
    * One method instead of a per-instance ReceiveBuilder and a timer interceptor: there is one of
-   * these actors per socket, so their fixed cost is paid 10,000s of times.
+   * these actors per socket, so their fixed cost is paid 10,000s of times. Handlers answer
+   * Behaviors.same(), not this: Adapter.spawnAnonymous runs the actor under a stop supervisor, an
+   * interceptor, and a behavior returned as itself is wrapped in a new interceptor on every message.
    */
   @Override
   public Behavior<Command> receive(TypedActorContext<Command> context, Command message) {
@@ -299,13 +301,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       if (held.size() >= deps.settings().maxHeldFrames()) {
         log.warn("closing {}: more than {} frames sent while a join was pending", channel.remoteAddress(), held.size());
         Outbound.close(channel, CloseCodes.POLICY_VIOLATION, "too many frames while joining", deps.settings().slowConsumerCloseTimeout());
-        return this;
+        return Behaviors.same();
       }
       held.add(inbound.message());
-      return this;
+      return Behaviors.same();
     }
     handle(inbound.message());
-    return this;
+    return Behaviors.same();
   }
 
   /** The pending join is answered: handle the frames that arrived meanwhile, up to the next join. */
@@ -388,7 +390,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private Behavior<Command> onSubscribed(Subscribed subscribed) {
     JoinedChannel ch = channels.get(subscribed.topic());
     if (ch == null || !ch.joinRef.equals(subscribed.joinRef()) || ch.state != State.JOINING) {
-      return this; // a join that was replaced, left or timed out meanwhile
+      return Behaviors.same(); // a join that was replaced, left or timed out meanwhile
     }
     ch.cancelJoinTimer();
     ch.state = State.JOINED;
@@ -397,7 +399,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (ch == pendingJoin) {
       joinAnswered();
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onJoinTimedOut(JoinTimedOut timeout) {
@@ -412,7 +414,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
         joinAnswered();
       }
     }
-    return this;
+    return Behaviors.same();
   }
 
   private void onLeave(Message m) {
@@ -479,7 +481,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     TopicEntity.Published published = ack.published();
     JoinedChannel ch = channels.get(published.topic());
     if (ch == null || !published.replyTag().startsWith(ch.joinRef + "/")) {
-      return this; // the channel was left or joined again since
+      return Behaviors.same(); // the channel was left or joined again since
     }
     long call = Long.parseLong(published.replyTag().substring(ch.joinRef.length() + 1));
     HeldReply held = ch.heldReplies == null ? null : ch.heldReplies.get(call);
@@ -487,13 +489,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       ch.heldReplies.remove(call);
       send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref, ch.topic, held.status, held.response)));
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onIntercepted(Intercepted intercepted) {
     JoinedChannel ch = channels.get(intercepted.topic());
     if (ch == null || ch.state != State.JOINED) {
-      return this;
+      return Behaviors.same();
     }
     try {
       ChannelHandler.OutResult out = ch.handler.handleOut(intercepted.event(), intercepted.payload(), ch);
@@ -503,7 +505,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     } catch (RuntimeException e) {
       crash(ch, e);
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onDisconnected() {
@@ -533,7 +535,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   private Behavior<Command> closeSocket(int code, String reason) {
     Outbound.close(channel, code, reason, deps.settings().slowConsumerCloseTimeout());
-    return this; // stops on Disconnected, once the connection is closed
+    return Behaviors.same(); // stops on Disconnected, once the connection is closed
   }
 
   /** A handler threw: the channel dies with phx_error, as a crashed Phoenix channel; phoenix.js rejoins. */

@@ -105,6 +105,8 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     this.slowCloseTimeout = slowCloseTimeout;
   }
 
+  // Handlers answer Behaviors.same(), not this: Adapter.spawn runs the actor under a stop supervisor,
+  // an interceptor, and a behavior returned as itself is wrapped in a new interceptor on every message.
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
@@ -123,14 +125,14 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       subscriptions += topic.subscribers.size();
     }
     get.replyTo().tell(new LocalStats(topics.size(), subscriptions));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInterestQuery(InterestQuery query) {
     LocalTopic topic = topics.get(query.topic());
     boolean interested = topic != null && !topic.subscribers.isEmpty();
     query.entity().tell(new TopicEntity.Interest(getContext().getSelf(), interested));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
@@ -152,7 +154,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       topic.registering = true;
       entity(subscribe.topic()).tell(new TopicEntity.Register(getContext().getSelf()));
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onRegistered(TopicRegistered registered) {
@@ -160,7 +162,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (topic == null) {
       // Everyone left while the registration was under way.
       entity(registered.topic()).tell(new TopicEntity.Unregister(getContext().getSelf()));
-      return this;
+      return Behaviors.same();
     }
     topic.registering = false;
     topic.registered = true;
@@ -172,17 +174,17 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
         e.getKey().tell(new ConnectionActor.Subscribed(registered.topic(), s.joinRef(), topic.epoch));
       }
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
     LocalTopic topic = topics.get(unsubscribe.topic());
     if (topic == null) {
-      return this;
+      return Behaviors.same();
     }
     Subscription removed = topic.subscribers.remove(unsubscribe.connection());
     if (removed == null) {
-      return this;
+      return Behaviors.same();
     }
     if (!removed.subscriber().intercepts().isEmpty()) {
       topic.intercepting--;
@@ -195,13 +197,13 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       }
       // While registering, onRegistered finds no topic and unregisters.
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
     LocalTopic topic = topics.get(deliver.topic());
     if (topic == null || topic.subscribers.isEmpty()) {
-      return this;
+      return Behaviors.same();
     }
     // A new incarnation of the owner (after a rebalance or a crash) numbers from 1 under a new epoch.
     topic.epoch = deliver.epoch();
@@ -230,7 +232,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       }
     }
     frames.release();
-    return this;
+    return Behaviors.same();
   }
 
   /** {@link #writeAll} inside this actor's turn: a failed write must not stop the actor. */
