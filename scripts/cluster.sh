@@ -11,9 +11,11 @@
 #
 # Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (4100),
 # BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355),
-# JAVA_OPTS (default -XX:+UseParallelGC) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
+# JAVA_OPTS (default in scripts/java-defaults.sh) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=java-defaults.sh
+. scripts/java-defaults.sh
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
 BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
 BASE_API_PORT="${BASE_API_PORT:-4100}"
@@ -46,7 +48,7 @@ start() {
     HERALD_CLUSTER_HOST=127.0.0.1 \
     HERALD_CLUSTER_PORT=$((BASE_CLUSTER_PORT + i)) \
     HERALD_SEED_NODES="$seed" \
-      nohup java ${JAVA_OPTS--XX:+UseParallelGC} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
+      nohup java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
     echo $! >"$pidf"
     echo "node $i: pid $!, ws://127.0.0.1:$((BASE_HTTP_PORT + i))/socket/websocket, API http://127.0.0.1:$((BASE_API_PORT + i))/api, cluster port $((BASE_CLUSTER_PORT + i)), log $RUN_DIR/node-$i.log"
   done

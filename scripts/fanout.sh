@@ -18,7 +18,8 @@
 #   FANOUT_WARMUP      seconds of unrecorded publishing before a fanout's first step, unless the command
 #                      has --warmup (default 10)
 #   FANOUT_JAVA_OPTS   harness JVM options (default: -XX:+UseSerialGC -Xmx1g)
-#   JAVA_OPTS          node JVM options (default -XX:+UseParallelGC, as scripts/herald; JAVA_OPTS= for G1);
+#   JAVA_OPTS          node JVM options (default in scripts/java-defaults.sh, as scripts/herald; JAVA_OPTS= for
+#                      the JVM's own);
 #                      HERALD_* settings reach the node(s)
 #   HERALD_RATE_LIMIT  frames per second per socket on the node (default here 1000000: one publisher
 #                      socket carries rate/(topics/100) pushes per second, far above a browser's 200)
@@ -27,6 +28,8 @@
 #   MVN_FLAGS          extra flags for the build (e.g. -o)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=java-defaults.sh
+. scripts/java-defaults.sh
 NODE_JAR=node/target/herald-node.jar
 HARNESS_JAR=loadtest/target/herald-fanout.jar
 RUN_DIR="${FANOUT_RUN_DIR:-run/fanout}"
@@ -104,7 +107,7 @@ HERALD_HTTP_HOST=127.0.0.1 HERALD_HTTP_PORT="$WS_PORT" \
 HERALD_API_HOST=127.0.0.1 HERALD_API_PORT="$API_PORT" \
 HERALD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
 HERALD_CLUSTER_HOST=127.0.0.1 HERALD_CLUSTER_PORT="$CLUSTER_PORT" HERALD_SEED_NODES= \
-  java ${JAVA_OPTS--XX:+UseParallelGC} -Dpekko.management.http.bind-hostname=127.0.0.1 -jar "$RUN_DIR/herald-node.jar" >"$LOG" 2>&1 &
+  java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -Dpekko.management.http.bind-hostname=127.0.0.1 -jar "$RUN_DIR/herald-node.jar" >"$LOG" 2>&1 &
 SPID=$!
 alive() { kill -0 "$SPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$SPID/stat" 2>/dev/null | cut -c1)" != Z ]; }
 stop_node() {
