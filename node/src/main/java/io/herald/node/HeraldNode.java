@@ -33,7 +33,6 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -115,7 +114,7 @@ public final class HeraldNode implements AutoCloseable {
               system,
               NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics),
               NodeFanout.NAME,
-              DispatcherSelector.fromConfig(SameLoopExecutorConfigurator.DISPATCHER));
+              SameLoopExecutorConfigurator.DISPATCHER);
       Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());
       HeraldSettings.RevocationReplication replication = settings.revocationReplication();
       RevocationReplica.readAtStart(Adapter.toTyped(system), revocations, replication.readTimeout());

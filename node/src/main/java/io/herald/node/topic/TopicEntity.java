@@ -11,7 +11,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -99,7 +98,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     sharding.init(
         Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings, metrics))
             .withStopMessage(Stop.INSTANCE)
-            .withEntityProps(DispatcherSelector.fromConfig(SameLoopExecutorConfigurator.DISPATCHER)));
+            .withEntityProps(SameLoopExecutorConfigurator.DISPATCHER));
   }
 
   static Behavior<Command> create(

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
 import org.apache.pekko.dispatch.ExecutorServiceConfigurator;
 import org.apache.pekko.dispatch.ExecutorServiceFactory;
@@ -33,7 +34,7 @@ import org.apache.pekko.dispatch.ForkJoinExecutorConfigurator;
  */
 public final class SameLoopExecutorConfigurator extends ExecutorServiceConfigurator {
   /** The dispatcher of connection actors, topic entities, the node fan-out and sharding's actors. */
-  public static final String DISPATCHER = "herald.dispatcher";
+  public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("herald.dispatcher");
 
   private final ForkJoinExecutorConfigurator pool;
   private final boolean sameLoop;

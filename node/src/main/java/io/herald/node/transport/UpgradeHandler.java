@@ -35,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,7 +162,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         Adapter.spawnAnonymous(
             system,
             ConnectionActor.create(ctx.channel(), serializer, Map.copyOf(params), identity, deps),
-            DispatcherSelector.fromConfig(SameLoopExecutorConfigurator.DISPATCHER));
+            SameLoopExecutorConfigurator.DISPATCHER);
     ctx.pipeline()
         .addAfter(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(settings.http().maxFrameSize()))
         .addAfter(
