@@ -41,6 +41,7 @@ class WarmUpTest {
       assertThat(result.expectedDeliveries()).isEqualTo(1200);
       assertThat(result.deliveries()).isEqualTo(1200);
       assertThat(node.openSockets()).as("warm-up sockets are gone from the public count").isZero();
+      assertThat(result.garbageCollection()).as("the warm-up's garbage is collected by default").isPresent();
 
       try (RawWebSocket ws = RawWebSocket.connect(node.port(), V2)) {
         ws.sendText("[\"1\",\"1\",\"herald:warm-up:anything\",\"phx_join\",{}]");
@@ -56,10 +57,12 @@ class WarmUpTest {
     Map<String, Object> auth =
         Map.of(
             "herald.auth.mode", "required",
-            "herald.auth.jwt.hmac-secret", "warm-up-test-secret-of-at-least-32-bytes!");
+            "herald.auth.jwt.hmac-secret", "warm-up-test-secret-of-at-least-32-bytes!",
+            "herald.warm-up.collect-garbage", false);
     try (HeraldNode node = TestNode.start(List.of(), oneRound(auth))) {
       WarmUp.Result result = node.warmUp().orElseThrow();
       assertThat(result.deliveries()).isEqualTo(1200);
+      assertThat(result.garbageCollection()).as("collect-garbage = off").isEmpty();
       try (RawWebSocket ws = RawWebSocket.connect(node.port(), V2)) {
         assertThat(ws.status).isEqualTo(403);
       }

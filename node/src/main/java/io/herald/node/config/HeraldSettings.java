@@ -101,7 +101,14 @@ public record HeraldSettings(
 
   /** Traffic run through the node before its public port opens, for the JIT. */
   public record WarmUp(
-      boolean enabled, int connects, int sockets, int topics, long messages, Duration settle, Duration timeout) {}
+      boolean enabled,
+      int connects,
+      int sockets,
+      int topics,
+      long messages,
+      Duration settle,
+      Duration timeout,
+      boolean collectGarbage) {}
 
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
@@ -185,7 +192,8 @@ public record HeraldSettings(
             atLeast(h, "warm-up.topics", 1),
             atLeast(h, "warm-up.messages", 0),
             h.getDuration("warm-up.settle"),
-            h.getDuration("warm-up.timeout")));
+            h.getDuration("warm-up.timeout"),
+            h.getBoolean("warm-up.collect-garbage")));
   }
 
   /** Comma-separated origins (an environment variable cannot carry a list). */
