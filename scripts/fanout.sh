@@ -8,7 +8,11 @@
 #   scripts/fanout.sh fanout --rooms 1000 --room-size 10 --rate 2000 --seconds 60
 #   scripts/fanout.sh fanout --rooms 1000 --room-size 10 --rate 2000,5000,8000,10000 --seconds 20
 #   scripts/fanout.sh --cluster 3 fanout --rooms 1000 --room-size 10 --rate 2000 --seconds 60
+#   scripts/fanout.sh --floor fanout --rooms 1000 --room-size 10 --rate 2000 --seconds 20
 #
+# --floor runs the same command against the bare Netty floor server (io.herald.loadtest.floor.NettyFloor:
+# no actors, no cluster, no checks) instead of a node, with the node's JVM options, so that Herald and
+# the floor compare in the same hour (docs/benchmarks.md, "The floor in the same hour").
 # --cluster N uses the local cluster of scripts/cluster.sh (started here if it is not running, and then
 # stopped at the end): sockets spread over the N WebSocket ports, server CPU and RSS summed over the N
 # node PIDs. Harness options: java -jar loadtest/target/herald-fanout.jar --help.
@@ -36,13 +40,18 @@ RUN_DIR="${FANOUT_RUN_DIR:-run/fanout}"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 
 cluster=0
+floor=0
+if [ "${1:-}" = --floor ]; then
+  floor=1
+  shift
+fi
 if [ "${1:-}" = --cluster ]; then
   cluster="${2:?--cluster needs the number of nodes}"
   shift 2
 fi
 case "${1:-}" in
   idle | fanout) ;;
-  *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 args=("$@")
 if [ "$1" = fanout ] && [[ " ${args[*]} " != *" --warmup"* ]]; then
@@ -99,15 +108,24 @@ MANAGEMENT_PORT="${MANAGEMENT_PORT:-$(free_port)}"
 CLUSTER_PORT="${CLUSTER_PORT:-$(free_port)}"
 
 mkdir -p "$RUN_DIR"
+LOG="$RUN_DIR/node-$WS_PORT.log"
+if [ "$floor" = 1 ]; then
+  LOG="$RUN_DIR/floor-$WS_PORT.log"
+  cp "$HARNESS_JAR" "$RUN_DIR/herald-fanout.jar"
+  build="netty floor, $build"
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -cp "$RUN_DIR/herald-fanout.jar" io.herald.loadtest.floor.NettyFloor \
+    --host 127.0.0.1 --port "$WS_PORT" >"$LOG" 2>&1 &
+else
 # a copy: a rebuild of the node during the run must not pull the jar from under the JVM
 cp "$NODE_JAR" "$RUN_DIR/herald-node.jar"
-LOG="$RUN_DIR/node-$WS_PORT.log"
 # shellcheck disable=SC2086
 HERALD_HTTP_HOST=127.0.0.1 HERALD_HTTP_PORT="$WS_PORT" \
 HERALD_API_HOST=127.0.0.1 HERALD_API_PORT="$API_PORT" \
 HERALD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
 HERALD_CLUSTER_HOST=127.0.0.1 HERALD_CLUSTER_PORT="$CLUSTER_PORT" HERALD_SEED_NODES= \
   java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -Dpekko.management.http.bind-hostname=127.0.0.1 -jar "$RUN_DIR/herald-node.jar" >"$LOG" 2>&1 &
+fi
 SPID=$!
 alive() { kill -0 "$SPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$SPID/stat" 2>/dev/null | cut -c1)" != Z ]; }
 stop_node() {
@@ -120,8 +138,12 @@ stop_node() {
 }
 trap stop_node EXIT
 
+ready() {
+  if [ "$floor" = 1 ]; then [ -n "$(ss -Htln "sport = :$WS_PORT" 2>/dev/null)" ]
+  else [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/ready")" = 200 ]; fi
+}
 waited=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/ready")" = 200 ]; do
+until ready; do
   if ! alive; then echo "fanout.sh: the node exited; see $LOG" >&2; exit 1; fi
   if [ "$waited" -ge 1200 ]; then echo "fanout.sh: the node was not ready in 120 s; see $LOG" >&2; exit 1; fi
   sleep 0.1; waited=$((waited + 1))
