@@ -126,11 +126,10 @@ public final class NettyFloor implements AutoCloseable {
       if (m == null) return;
       Channel ch = ctx.channel();
       switch (m.event()) {
-        case "heartbeat", "phx_leave" -> {
-          if (m.event().equals("phx_leave")) {
-            ChannelGroup group = topics.get(m.topic());
-            if (group != null) group.remove(ch);
-          }
+        case "heartbeat" -> reply(ch, m);
+        case "phx_leave" -> {
+          ChannelGroup group = topics.get(m.topic());
+          if (group != null) group.remove(ch);
           reply(ch, m);
         }
         case "phx_join" -> {

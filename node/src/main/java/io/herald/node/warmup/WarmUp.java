@@ -249,7 +249,6 @@ public final class WarmUp {
    * sockets are still in the young generation to be copied (docs/benchmarks.md, "The warm-up's
    * garbage"). Returns how long the call took; -XX:+DisableExplicitGC makes it a no-op.
    */
-  @SuppressWarnings("java:S1215") // explicit on purpose: once, at start-up, before the port opens
   private static Duration collectGarbage() {
     long start = System.nanoTime();
     System.gc();
