@@ -1,6 +1,6 @@
 package io.herald.node.topic;
 
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.node.cluster.CborSerializable;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.transport.Outbound;

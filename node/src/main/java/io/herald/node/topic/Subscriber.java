@@ -1,6 +1,6 @@
 package io.herald.node.topic;
 
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.protocol.Serializer;
 import io.netty.channel.Channel;
 import java.util.Set;

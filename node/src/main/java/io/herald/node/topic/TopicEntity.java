@@ -2,7 +2,7 @@ package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
 import io.herald.node.metrics.NodeMetrics;
-import io.herald.node.transport.SameLoopExecutorConfigurator;
+import io.herald.node.dispatch.SameLoopExecutorConfigurator;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;

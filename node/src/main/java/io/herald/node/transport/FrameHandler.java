@@ -1,6 +1,6 @@
 package io.herald.node.transport;
 
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.Message;

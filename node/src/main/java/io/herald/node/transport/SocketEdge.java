@@ -1,7 +1,7 @@
 package io.herald.node.transport;
 
 import io.herald.node.auth.Revocations;
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;

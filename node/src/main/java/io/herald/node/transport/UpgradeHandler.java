@@ -1,7 +1,8 @@
 package io.herald.node.transport;
 
+import io.herald.node.dispatch.SameLoopExecutorConfigurator;
 import io.herald.node.auth.Identity;
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Serializer;

@@ -6,7 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.herald.node.auth.Revocations;
 import io.herald.node.channel.BroadcastHandler;
 import io.herald.node.channel.ChannelRoutes;
-import io.herald.node.channel.ConnectionActor;
+import io.herald.node.socket.ConnectionActor;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.EdgeLoops;

@@ -1,4 +1,4 @@
-package io.herald.node.transport;
+package io.herald.node.dispatch;
 
 import com.typesafe.config.Config;
 import io.netty.channel.EventLoop;

@@ -1,7 +1,10 @@
-package io.herald.node.channel;
+package io.herald.node.socket;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.herald.node.auth.Action;
+import io.herald.node.channel.ChannelContext;
+import io.herald.node.channel.ChannelHandler;
+import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.auth.Identity;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;

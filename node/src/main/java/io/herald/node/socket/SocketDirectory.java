@@ -1,4 +1,4 @@
-package io.herald.node.channel;
+package io.herald.node.socket;
 
 import io.herald.node.auth.Revocations;
 import io.herald.node.cluster.RevocationReplica;

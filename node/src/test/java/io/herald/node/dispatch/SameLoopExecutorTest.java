@@ -1,4 +1,4 @@
-package io.herald.node.transport;
+package io.herald.node.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
