@@ -15,6 +15,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.EdgeLoops;
+import io.herald.node.transport.LoopBroadcastWriter;
 import io.herald.node.dispatch.SameLoopExecutorConfigurator;
 import io.herald.node.transport.SocketEdge;
 import io.herald.node.warmup.WarmUp;
@@ -112,7 +113,7 @@ public final class HeraldNode implements AutoCloseable {
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(
               system,
-              NodeFanout.create(sharding, settings.socket().slowConsumerCloseTimeout(), metrics),
+              NodeFanout.create(TopicEntity.owners(sharding), new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics)),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());

@@ -10,7 +10,7 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.TopicEntity;
-import io.herald.node.transport.CloseCodes;
+import io.herald.protocol.CloseReason;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -247,7 +247,7 @@ final class ApiRoutes extends AllDirectives {
       return complete(problem(parsed.problem()));
     }
     boolean reconnect = parsed.request().reconnect();
-    int code = reconnect ? CloseCodes.GOING_AWAY : CloseCodes.NORMAL;
+    CloseReason reason = reconnect ? CloseReason.DISCONNECTED_RECONNECT : CloseReason.DISCONNECTED;
     Duration timeout = settings.publishTimeout();
     CompletionStage<ObjectNode> result =
         AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
@@ -259,7 +259,7 @@ final class ApiRoutes extends AllDirectives {
                     answers.add(
                         AskPattern.<SocketDirectory.Command, SocketDirectory.Disconnected>ask(
                                 directory,
-                                replyTo -> new SocketDirectory.Disconnect(socketId, code, "disconnected", !reconnect, replyTo),
+                                replyTo -> new SocketDirectory.Disconnect(socketId, reason, !reconnect, replyTo),
                                 timeout,
                                 system.scheduler())
                             .handle((d, error) -> error == null ? d.sockets() : -1)
@@ -270,7 +270,7 @@ final class ApiRoutes extends AllDirectives {
                           v -> {
                             ObjectNode json = mapper.createObjectNode();
                             json.put("socket_id", socketId);
-                            json.put("close_code", code);
+                            json.put("close_code", reason.code());
                             int sockets = 0;
                             int answered = 0;
                             for (CompletableFuture<Integer> answer : answers) {
@@ -303,7 +303,7 @@ final class ApiRoutes extends AllDirectives {
         .<TopicEntity.Published>ask(
             replyTo ->
                 new TopicEntity.Publish(
-                    request.event(), request.payload(), false, replyTo, null, request.idempotencyKey()),
+                    request.event(), request.payload(), false, replyTo, 0, request.idempotencyKey()),
             timeout)
         .thenApplyAsync(p -> p, executor);
   }

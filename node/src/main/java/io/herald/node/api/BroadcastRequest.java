@@ -3,6 +3,8 @@ package io.herald.node.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.herald.protocol.ReservedEvents;
+import io.herald.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,7 @@ public record BroadcastRequest(String topic, String event, byte[] payload, Strin
   public record ParsedBatch(List<Parsed> items, Problem problem) {}
 
   /** Binary frames carry the topic and event in 1-byte length fields. */
-  static final int MAX_TOPIC_BYTES = 255;
+  static final int MAX_TOPIC_BYTES = Topics.MAX_BYTES;
   static final int MAX_EVENT_BYTES = 255;
   static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
@@ -70,7 +72,7 @@ public record BroadcastRequest(String topic, String event, byte[] payload, Strin
     if (!topic.isTextual() || topic.asText().isEmpty()) {
       return problem("invalid-field", prefix + "topic must be a non-empty string");
     }
-    if (topic.asText().getBytes(StandardCharsets.UTF_8).length > MAX_TOPIC_BYTES) {
+    if (Topics.tooLong(topic.asText(), MAX_TOPIC_BYTES)) {
       return problem("invalid-field", prefix + "topic is longer than " + MAX_TOPIC_BYTES + " bytes");
     }
     JsonNode event = json.get("event");
@@ -80,7 +82,7 @@ public record BroadcastRequest(String topic, String event, byte[] payload, Strin
     if (!event.isTextual() || event.asText().isEmpty()) {
       return problem("invalid-field", prefix + "event must be a non-empty string");
     }
-    if (event.asText().startsWith("phx_") || event.asText().getBytes(StandardCharsets.UTF_8).length > MAX_EVENT_BYTES) {
+    if (ReservedEvents.isReserved(event.asText()) || event.asText().getBytes(StandardCharsets.UTF_8).length > MAX_EVENT_BYTES) {
       return problem("invalid-field", prefix + "event must not start with phx_ (reserved) nor exceed " + MAX_EVENT_BYTES + " bytes");
     }
     JsonNode payload = json.get("payload");

@@ -1,34 +1,34 @@
 package io.herald.node.socket;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.herald.node.auth.Action;
+import io.herald.node.auth.Identity;
 import io.herald.node.channel.ChannelContext;
 import io.herald.node.channel.ChannelHandler;
 import io.herald.node.channel.ChannelRoutes;
-import io.herald.node.auth.Identity;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.outlet.SocketOutlet;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.Subscriber;
 import io.herald.node.topic.TopicEntity;
-import io.herald.node.transport.CloseCodes;
-import io.herald.node.transport.Outbound;
+import io.herald.protocol.CloseReason;
 import io.herald.protocol.EncodedFrame;
 import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
+import io.herald.protocol.ReplyReason;
+import io.herald.protocol.ReservedEvents;
 import io.herald.protocol.Serializer;
-import io.netty.channel.Channel;
+import io.herald.protocol.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.function.Function;
 import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.Signal;
@@ -41,63 +41,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WebSocket connection (Phoenix's socket process): its joined channels by topic and join_ref,
+ * One client connection (Phoenix's socket process): its joined channels by topic and join_ref,
  * heartbeat replies, and the calls into each channel's {@link ChannelHandler}.
  *
- * <p>State: the channels of this socket, each joining (waiting for the topic's owner to acknowledge
- * this node) or joined. As in Phoenix, a join is answered before the socket's next frame is handled:
- * frames that arrive while a join is pending are held (at most {@code herald.socket.max-held-frames}). The actor stops when the socket closes, after removing its subscriptions.
- * Broadcasts do not pass through here: {@link NodeFanout} writes them straight to the socket, except
- * events the handler intercepts.
+ * <p>State: the channels of this socket ({@link JoinedChannel}), each joining (waiting for the topic's
+ * owner to acknowledge this node) or joined. As in Phoenix, a join is answered before the socket's next
+ * frame is handled: frames that arrive while a join is pending are held (at most
+ * {@code herald.socket.max-held-frames}). The actor stops when the socket closes, after removing its
+ * subscriptions. Broadcasts do not pass through here: {@link NodeFanout} writes them straight to the
+ * socket's {@link SocketOutlet}, except events the handler intercepts.
  */
 public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Command> {
   private static final Logger log = LoggerFactory.getLogger(ConnectionActor.class);
 
-  static final String PHOENIX_TOPIC = "phoenix";
-  static final String HEARTBEAT = "heartbeat";
-  static final String JOIN = "phx_join";
-  static final String LEAVE = "phx_leave";
-  static final String CLOSE = "phx_close";
-  static final String ERROR = "phx_error";
-
   /** Messages of a connection. */
   public sealed interface Command {}
 
-  /** A decoded client frame, from the socket edge. */
+  /** A decoded client frame, from the transport. */
   public record Inbound(Message message) implements Command {}
 
-  /** The socket closed, from the socket edge. */
+  /** The socket closed, from the transport. */
   public record Disconnected() implements Command {}
 
-  /** {@link NodeFanout} confirms the subscription behind the join {@code joinRef}. */
-  public record Subscribed(String topic, String joinRef, long epoch) implements Command {}
-
   /** Close this socket (from {@link SocketDirectory}: a disconnect by socket id). */
-  public record CloseSocket(int code, String reason) implements Command {}
+  public record CloseSocket(CloseReason reason) implements Command {}
+
+  /** {@link NodeFanout} confirms the subscription behind the join {@code joinRef}. */
+  private record Subscribed(String topic, String joinRef, long epoch) implements Command {}
 
   /** A broadcast of an event the topic's handler intercepts. */
-  public record Intercepted(String topic, String event, Payload payload) implements Command {}
+  private record Intercepted(String topic, String event, Payload payload) implements Command {}
 
   private record JoinTimedOut(String topic, String joinRef) implements Command {}
 
   private record TokenExpired() implements Command {}
 
   private record PublishAcknowledged(TopicEntity.Published published) implements Command {}
-
-  /** A reply to a client event, sent once the owner acknowledged the {@code pending} broadcasts of its call. */
-  private static final class HeldReply {
-    final String ref;
-    final String status;
-    final Payload response;
-    int pending;
-
-    HeldReply(String ref, String status, Payload response, int pending) {
-      this.ref = ref;
-      this.status = status;
-      this.response = response;
-      this.pending = pending;
-    }
-  }
 
   /** What every connection of a node shares. */
   public record Dependencies(
@@ -110,79 +89,20 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       NodeMetrics metrics) {}
 
   public static Behavior<Command> create(
-      Channel channel, Serializer serializer, Map<String, String> connectParams, Identity identity, Dependencies deps) {
-    return Behaviors.setup(ctx -> new ConnectionActor(ctx, channel, serializer, connectParams, identity, deps));
+      SocketOutlet outlet, Map<String, String> connectParams, Identity identity, Dependencies deps) {
+    return Behaviors.setup(ctx -> new ConnectionActor(ctx, outlet, connectParams, identity, deps));
   }
 
-  private enum State {
-    JOINING,
-    JOINED
-  }
-
-  /** One joined (or joining) channel of this socket. */
-  private final class JoinedChannel implements ChannelContext {
-    final String topic;
-    final String joinRef;
-    final String joinPushRef;
-    final ChannelHandler handler;
-    final Payload joinReply;
-    State state = State.JOINING;
-    /** Refuses the join if the topic's owner does not acknowledge in time; null once answered. */
-    Cancellable joinTimer;
-    EntityRef<TopicEntity.Command> owner;
-    /** Numbers the handler calls of this channel; broadcasts carry it so their acknowledgements find the call. */
-    long callId;
-    int publishedInCall;
-    /**
-     * Replies waiting for the topic's owner to acknowledge the broadcasts of their call, by call; made
-     * on the first one (most channels only listen).
-     */
-    LinkedHashMap<Long, HeldReply> heldReplies;
-
-    JoinedChannel(String topic, String joinRef, String joinPushRef, ChannelHandler handler, Payload joinReply) {
-      this.topic = topic;
-      this.joinRef = joinRef;
-      this.joinPushRef = joinPushRef;
-      this.handler = handler;
-      this.joinReply = joinReply;
-    }
-
-    void cancelJoinTimer() {
-      if (joinTimer != null) {
-        joinTimer.cancel();
-        joinTimer = null;
-      }
+  /** This socket as the node fan-out sees it: news for the actor go through its mailbox. */
+  private record SocketSubscriber(ActorRef<Command> self, SocketOutlet outlet) implements Subscriber {
+    @Override
+    public void subscribed(String topic, String joinRef, long epoch) {
+      self.tell(new Subscribed(topic, joinRef, epoch));
     }
 
     @Override
-    public String topic() {
-      return topic;
-    }
-
-    @Override
-    public Map<String, String> connectParams() {
-      return connectParams;
-    }
-
-    @Override
-    public String socketId() {
-      return identity.subject();
-    }
-
-    @Override
-    public void broadcast(String event, Payload payload) {
-      if (owner == null) {
-        owner = deps.sharding().entityRefFor(TopicEntity.KEY, topic);
-      }
-      publishedInCall++;
-      owner.tell(
-          new TopicEntity.Publish(
-              event, payload.bytes(), payload instanceof Payload.Binary, publishAcks(), joinRef + "/" + callId, null));
-    }
-
-    @Override
-    public void push(String event, Payload payload) {
-      send(() -> serializer.encodePush(joinRef, topic, event, payload));
+    public void intercepted(String topic, String event, Payload payload) {
+      self.tell(new Intercepted(topic, event, payload));
     }
   }
 
@@ -211,9 +131,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
     @Override
     public void broadcast(String event, Payload payload) {
-      deps.sharding()
-          .entityRefFor(TopicEntity.KEY, topic)
-          .tell(TopicEntity.Publish.unacknowledged(event, payload.bytes(), payload instanceof Payload.Binary));
+      owner(topic).tell(TopicEntity.Publish.unacknowledged(event, payload.bytes(), payload instanceof Payload.Binary));
     }
 
     @Override
@@ -226,33 +144,30 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private final ActorContext<Command> ctx;
   /** Closes the socket when its token expires; null without expiry. */
   private final Cancellable expiry;
-  private final Channel channel;
+  private final SocketOutlet outlet;
   private final Serializer serializer;
   private final Map<String, String> connectParams;
   private final Identity identity;
   private final Dependencies deps;
-  private final Subscriber subscriber;
+  private final SocketSubscriber subscriber;
   /** Made on the first broadcast: most sockets only listen, and an adapter costs a ref per socket. */
   private ActorRef<TopicEntity.Published> publishAcks;
   private final Map<String, JoinedChannel> channels = new HashMap<>();
   /** The join waiting for its topic's owner; frames that arrive meanwhile wait in {@link #held}. */
   private JoinedChannel pendingJoin;
   private final ArrayDeque<Message> held = new ArrayDeque<>();
+  /** Numbers handler calls across the socket's channels, so that a publish acknowledgement finds its call. */
+  private long calls;
 
   private ConnectionActor(
-      ActorContext<Command> ctx,
-      Channel channel,
-      Serializer serializer,
-      Map<String, String> connectParams,
-      Identity identity,
-      Dependencies deps) {
+      ActorContext<Command> ctx, SocketOutlet outlet, Map<String, String> connectParams, Identity identity, Dependencies deps) {
     this.ctx = ctx;
     this.identity = identity;
-    this.channel = channel;
-    this.serializer = serializer;
+    this.outlet = outlet;
+    this.serializer = outlet.serializer();
     this.connectParams = connectParams;
     this.deps = deps;
-    this.subscriber = new Subscriber(ctx.getSelf(), channel, serializer, java.util.Set.of());
+    this.subscriber = new SocketSubscriber(ctx.getSelf(), outlet);
     if (identity.subject() != null) {
       deps.directory().tell(new SocketDirectory.Register(identity.subject(), ctx.getSelf()));
     }
@@ -284,9 +199,9 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     } else if (message instanceof Intercepted m) {
       return onIntercepted(m);
     } else if (message instanceof CloseSocket m) {
-      return closeSocket(m.code(), m.reason());
+      return closeSocket(m.reason());
     } else if (message instanceof TokenExpired) {
-      return closeSocket(CloseCodes.TOKEN_EXPIRED, "token expired");
+      return closeSocket(CloseReason.TOKEN_EXPIRED);
     } else if (message instanceof Disconnected) {
       return onDisconnected();
     }
@@ -302,8 +217,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (pendingJoin != null) {
       // As Phoenix, a join is answered before the socket's next frame is handled.
       if (held.size() >= deps.settings().maxHeldFrames()) {
-        log.warn("closing {}: more than {} frames sent while a join was pending", channel.remoteAddress(), held.size());
-        Outbound.close(channel, CloseCodes.POLICY_VIOLATION, "too many frames while joining", deps.settings().slowConsumerCloseTimeout());
+        log.warn("closing {}: more than {} frames sent while a join was pending", outlet.peer(), held.size());
+        outlet.close(CloseReason.TOO_MANY_FRAMES_WHILE_JOINING);
         return Behaviors.same();
       }
       held.add(inbound.message());
@@ -323,11 +238,11 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   private void handle(Message m) {
     String event = m.event();
-    if (JOIN.equals(event)) {
+    if (ReservedEvents.JOIN.equals(event)) {
       onJoin(m);
-    } else if (HEARTBEAT.equals(event) && PHOENIX_TOPIC.equals(m.topic())) {
+    } else if (ReservedEvents.HEARTBEAT.equals(event) && ReservedEvents.PHOENIX_TOPIC.equals(m.topic())) {
       reply(m, null, "ok", Payload.EMPTY_OBJECT);
-    } else if (LEAVE.equals(event)) {
+    } else if (ReservedEvents.LEAVE.equals(event)) {
       onLeave(m);
     } else {
       onEvent(m);
@@ -342,28 +257,28 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (existing != null) {
       log.debug("duplicate join of {}: closing join_ref {} for join_ref {}", topic, existing.joinRef, joinRef);
       close(existing);
-      sendLifecycle(existing.joinRef, topic, CLOSE, Payload.EMPTY_OBJECT);
+      sendLifecycle(existing.joinRef, topic, ReservedEvents.CLOSE, Payload.EMPTY_OBJECT);
     }
     if (channels.size() >= deps.settings().maxChannels()) {
-      reply(m, m.joinRef(), "error", reason("too many channels joined"));
+      reply(m, m.joinRef(), "error", ReplyReason.TOO_MANY_CHANNELS.response());
       return;
     }
-    if (topic.length() > deps.settings().maxTopicLength()) {
-      refuse(m, joinRef, "topic too long", "topic_too_long");
+    if (Topics.tooLong(topic, deps.settings().maxTopicLength())) {
+      refuse(m, joinRef, ReplyReason.TOPIC_TOO_LONG, "topic_too_long");
       return;
     }
     if (m.payload().bytes().length > deps.settings().maxPayloadSize()) {
-      refuse(m, joinRef, "payload too large", "payload_too_large");
+      refuse(m, joinRef, ReplyReason.PAYLOAD_TOO_LARGE, "payload_too_large");
       return;
     }
     if (!identity.permissions().allows(topic, Action.JOIN)) {
-      refuse(m, joinRef, "unauthorized", "unauthorized");
+      refuse(m, joinRef, ReplyReason.UNAUTHORIZED, "unauthorized");
       return;
     }
     ChannelHandler handler = deps.routes().handlerFor(topic).orElse(null);
     if (handler == null) {
       log.debug("refused join of unmatched topic {}", topic); // debug: clients choose topics, logs must not flood
-      reply(m, null, "error", reason("unmatched topic"));
+      reply(m, null, "error", ReplyReason.UNMATCHED_TOPIC.response());
       return;
     }
     ChannelHandler.JoinResult result;
@@ -371,7 +286,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       result = handler.join(topic, m.payload(), new JoinContext(topic));
     } catch (RuntimeException e) {
       log.error("join of {} crashed in {}", topic, handler.getClass().getName(), e);
-      reply(m, joinRef, "error", reason("join crashed"));
+      reply(m, joinRef, "error", ReplyReason.JOIN_CRASHED.response());
       return;
     }
     if (result instanceof ChannelHandler.JoinResult.Error error) {
@@ -379,26 +294,22 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return;
     }
     Payload okReply = ((ChannelHandler.JoinResult.Ok) result).reply();
-    JoinedChannel joined = new JoinedChannel(topic, joinRef, m.ref(), handler, okReply);
+    JoinedChannel joined = new JoinedChannel(this, topic, joinRef, m.ref(), handler, okReply);
     channels.put(topic, joined);
     pendingJoin = joined;
-    Subscriber sub =
-        handler.intercepts().isEmpty()
-            ? subscriber
-            : new Subscriber(ctx.getSelf(), channel, serializer, handler.intercepts());
-    deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, sub));
-    joined.joinTimer = ctx.scheduleOnce(deps.settings().joinTimeout(), ctx.getSelf(), new JoinTimedOut(topic, joinRef));
+    deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, subscriber, handler.intercepts()));
+    joined.joinTimer(ctx.scheduleOnce(deps.settings().joinTimeout(), ctx.getSelf(), new JoinTimedOut(topic, joinRef)));
   }
 
   private Behavior<Command> onSubscribed(Subscribed subscribed) {
     JoinedChannel ch = channels.get(subscribed.topic());
-    if (ch == null || !ch.joinRef.equals(subscribed.joinRef()) || ch.state != State.JOINING) {
+    if (ch == null || !ch.joinRef.equals(subscribed.joinRef()) || ch.state != JoinedChannel.State.JOINING) {
       return Behaviors.same(); // a join that was replaced, left or timed out meanwhile
     }
     ch.cancelJoinTimer();
-    ch.state = State.JOINED;
+    ch.state = JoinedChannel.State.JOINED;
     deps.metrics().joins.labelValues("ok").inc();
-    send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
+    send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
     if (ch == pendingJoin) {
       joinAnswered();
     }
@@ -407,12 +318,12 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   private Behavior<Command> onJoinTimedOut(JoinTimedOut timeout) {
     JoinedChannel ch = channels.get(timeout.topic());
-    if (ch != null && ch.joinRef.equals(timeout.joinRef()) && ch.state == State.JOINING) {
+    if (ch != null && ch.joinRef.equals(timeout.joinRef()) && ch.state == JoinedChannel.State.JOINING) {
       log.warn("join of {} timed out waiting for the topic's owner", ch.topic);
       channels.remove(ch.topic);
       close(ch);
       deps.metrics().joins.labelValues("error").inc();
-      send(() -> serializer.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", reason("join timed out"))));
+      send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", ReplyReason.JOIN_TIMED_OUT.response())));
       if (ch == pendingJoin) {
         joinAnswered();
       }
@@ -430,7 +341,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (ch != null) {
       channels.remove(ch.topic);
       close(ch);
-      sendLifecycle(ch.joinRef, ch.topic, CLOSE, Payload.EMPTY_OBJECT);
+      sendLifecycle(ch.joinRef, ch.topic, ReservedEvents.CLOSE, Payload.EMPTY_OBJECT);
     }
   }
 
@@ -438,7 +349,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     JoinedChannel ch = channels.get(m.topic());
     if (ch == null) {
       log.debug("event {} for unjoined topic {}", m.event(), m.topic());
-      reply(m, null, "error", reason("unmatched topic"));
+      reply(m, null, "error", ReplyReason.UNMATCHED_TOPIC.response());
       return;
     }
     if (m.joinRef() != null && !m.joinRef().equals(ch.joinRef)) {
@@ -446,16 +357,15 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return;
     }
     if (m.payload().bytes().length > deps.settings().maxPayloadSize()) {
-      refuse(m, ch.joinRef, "payload too large", "payload_too_large");
+      refuse(m, ch.joinRef, ReplyReason.PAYLOAD_TOO_LARGE, "payload_too_large");
       return;
     }
     if (!identity.permissions().allows(ch.topic, Action.PUBLISH)) {
-      refuse(m, ch.joinRef, "unauthorized", "unauthorized");
+      refuse(m, ch.joinRef, ReplyReason.UNAUTHORIZED, "unauthorized");
       return;
     }
     ChannelHandler.InResult result;
-    ch.callId++;
-    ch.publishedInCall = 0;
+    ch.beginCall(++calls);
     try {
       result = ch.handler.handleIn(m.event(), m.payload(), ch);
     } catch (RuntimeException e) {
@@ -466,14 +376,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       // An ok for a push that broadcast means the topic's owner numbered the message: hold the reply
       // until it says so. A broadcast lost with its owner's node leaves its reply unsent, and the
       // client's push times out, which is the truth.
-      if (ch.publishedInCall > 0) {
-        if (ch.heldReplies == null) {
-          ch.heldReplies = new LinkedHashMap<>();
-        } else if (ch.heldReplies.size() >= deps.settings().maxHeldReplies()) {
-          Long oldest = ch.heldReplies.keySet().iterator().next();
-          ch.heldReplies.remove(oldest); // its client has long timed out
-        }
-        ch.heldReplies.put(ch.callId, new HeldReply(m.ref(), r.status(), r.response(), ch.publishedInCall));
+      if (ch.callBroadcast()) {
+        ch.holdReply(m.ref(), r.status(), r.response(), deps.settings().maxHeldReplies());
       } else {
         reply(m, ch.joinRef, r.status(), r.response());
       }
@@ -483,21 +387,16 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private Behavior<Command> onPublishAcknowledged(PublishAcknowledged ack) {
     TopicEntity.Published published = ack.published();
     JoinedChannel ch = channels.get(published.topic());
-    if (ch == null || !published.replyTag().startsWith(ch.joinRef + "/")) {
-      return Behaviors.same(); // the channel was left or joined again since
-    }
-    long call = Long.parseLong(published.replyTag().substring(ch.joinRef.length() + 1));
-    HeldReply held = ch.heldReplies == null ? null : ch.heldReplies.get(call);
-    if (held != null && --held.pending == 0) {
-      ch.heldReplies.remove(call);
-      send(() -> serializer.encodeReply(new Reply(ch.joinRef, held.ref, ch.topic, held.status, held.response)));
+    JoinedChannel.HeldReply held = ch == null ? null : ch.acknowledged(published.replyTag());
+    if (held != null) {
+      send(s -> s.encodeReply(new Reply(ch.joinRef, held.ref(), ch.topic, held.status(), held.response())));
     }
     return Behaviors.same();
   }
 
   private Behavior<Command> onIntercepted(Intercepted intercepted) {
     JoinedChannel ch = channels.get(intercepted.topic());
-    if (ch == null || ch.state != State.JOINED) {
+    if (ch == null || ch.state != JoinedChannel.State.JOINED) {
       return Behaviors.same();
     }
     try {
@@ -514,7 +413,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private Behavior<Command> onDisconnected() {
     for (JoinedChannel ch : channels.values()) {
       ch.cancelJoinTimer();
-      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, ctx.getSelf()));
+      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, subscriber));
     }
     if (expiry != null) {
       expiry.cancel();
@@ -523,21 +422,14 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     return Behaviors.stopped();
   }
 
-  private ActorRef<TopicEntity.Published> publishAcks() {
-    if (publishAcks == null) {
-      publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
-    }
-    return publishAcks;
-  }
-
   /** A limit or a permission refuses this join or event: an error reply, counted, not logged (clients choose). */
-  private void refuse(Message m, String joinRef, String why, String metricReason) {
+  private void refuse(Message m, String joinRef, ReplyReason why, String metricReason) {
     deps.metrics().refused.labelValues(metricReason).inc();
-    reply(m, joinRef, "error", reason(why));
+    reply(m, joinRef, "error", why.response());
   }
 
-  private Behavior<Command> closeSocket(int code, String reason) {
-    Outbound.close(channel, code, reason, deps.settings().slowConsumerCloseTimeout());
+  private Behavior<Command> closeSocket(CloseReason reason) {
+    outlet.close(reason);
     return Behaviors.same(); // stops on Disconnected, once the connection is closed
   }
 
@@ -546,45 +438,60 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     log.error("channel {} crashed in {}", ch.topic, ch.handler.getClass().getName(), e);
     channels.remove(ch.topic);
     close(ch);
-    sendLifecycle(ch.joinRef, ch.topic, ERROR, Payload.json("{\"reason\":\"channel_crash\"}"));
+    sendLifecycle(ch.joinRef, ch.topic, ReservedEvents.ERROR, ReplyReason.CHANNEL_CRASH);
   }
 
   private void close(JoinedChannel ch) {
     ch.cancelJoinTimer();
-    deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, ctx.getSelf()));
+    deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, subscriber));
   }
 
   private void reply(Message m, String joinRef, String status, Payload response) {
-    if (JOIN.equals(m.event())) {
+    if (ReservedEvents.JOIN.equals(m.event())) {
       deps.metrics().joins.labelValues(status).inc();
     }
-    send(() -> serializer.encodeReply(new Reply(joinRef, m.ref(), m.topic(), status, response)));
+    send(s -> s.encodeReply(new Reply(joinRef, m.ref(), m.topic(), status, response)));
   }
 
   /** phx_close and phx_error carry the join_ref as their ref: {@code [join_ref, join_ref, topic, event, payload]}. */
   private void sendLifecycle(String joinRef, String topic, String event, Payload payload) {
-    send(() -> serializer.encodeClientMessage(new Message(joinRef, joinRef, topic, event, payload)));
+    send(s -> s.encodeClientMessage(new Message(joinRef, joinRef, topic, event, payload)));
   }
 
-  private void send(java.util.function.Supplier<EncodedFrame> encode) {
+  /** Encodes a frame in the socket's wire format and writes it; a frame the format cannot carry is dropped. */
+  void send(Function<Serializer, EncodedFrame> encoding) {
     EncodedFrame frame;
     try {
-      frame = encode.get();
+      frame = encoding.apply(serializer);
     } catch (ProtocolException e) {
       // For example a binary reply whose topic is over 255 bytes: tell the client instead of failing.
-      log.warn("cannot encode a frame for {}: {}", channel.remoteAddress(), e.reason());
+      log.warn("cannot encode a frame for {}: {}", outlet.peer(), e.reason());
       return;
     }
-    Outbound.send(channel, frame);
+    outlet.send(frame);
   }
 
-  /** The error response Herald uses everywhere: {@code {"reason": "..."}}. */
-  public static Payload reason(String reason) {
-    return Payload.json("{\"reason\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(reason)) + "\"}");
+  Map<String, String> connectParams() {
+    return connectParams;
+  }
+
+  String socketId() {
+    return identity.subject();
+  }
+
+  EntityRef<TopicEntity.Command> owner(String topic) {
+    return deps.sharding().entityRefFor(TopicEntity.KEY, topic);
+  }
+
+  ActorRef<TopicEntity.Published> publishAcks() {
+    if (publishAcks == null) {
+      publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
+    }
+    return publishAcks;
   }
 
   @Override
   public String toString() {
-    return "ConnectionActor[" + Objects.toString(channel.remoteAddress()) + "]";
+    return "ConnectionActor[" + outlet.peer() + "]";
   }
 }

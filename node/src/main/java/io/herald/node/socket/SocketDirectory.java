@@ -3,6 +3,7 @@ package io.herald.node.socket;
 import io.herald.node.auth.Revocations;
 import io.herald.node.cluster.RevocationReplica;
 import io.herald.node.cluster.CborSerializable;
+import io.herald.protocol.CloseReason;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -36,11 +37,11 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
   public record Register(String socketId, ActorRef<ConnectionActor.Command> connection) implements Command {}
 
   /**
-   * Close every socket with this id on this node with {@code code} and {@code reason}; answered with
+   * Close every socket with this id on this node with {@code reason}; answered with
    * how many there were. With {@code revoke}, this node also refuses the id's older tokens from now on
    * ({@link Revocations}).
    */
-  public record Disconnect(String socketId, int code, String reason, boolean revoke, ActorRef<Disconnected> replyTo)
+  public record Disconnect(String socketId, CloseReason reason, boolean revoke, ActorRef<Disconnected> replyTo)
       implements Command, CborSerializable {}
 
   /** How many sockets a node closed for a {@link Disconnect}. */
@@ -94,7 +95,7 @@ public final class SocketDirectory extends AbstractBehavior<SocketDirectory.Comm
     }
     Set<ActorRef<ConnectionActor.Command>> connections = bySocketId.getOrDefault(d.socketId(), Set.of());
     for (ActorRef<ConnectionActor.Command> connection : connections) {
-      connection.tell(new ConnectionActor.CloseSocket(d.code(), d.reason()));
+      connection.tell(new ConnectionActor.CloseSocket(d.reason()));
     }
     // They leave the directory when they stop, after their close handshake.
     d.replyTo().tell(new Disconnected(connections.size()));

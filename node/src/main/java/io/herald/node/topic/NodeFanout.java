@@ -1,30 +1,22 @@
 package io.herald.node.topic;
 
-import io.herald.node.socket.ConnectionActor;
 import io.herald.node.cluster.CborSerializable;
-import io.herald.node.metrics.NodeMetrics;
-import io.herald.node.transport.Outbound;
-import io.herald.protocol.EncodedFrame;
+import io.herald.node.outlet.BroadcastWriter;
 import io.herald.protocol.Payload;
-import io.herald.protocol.ProtocolException;
-import io.herald.protocol.Serializer;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.EventLoop;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.RecipientRef;
 
 /**
  * This node's side of every topic: which local sockets subscribe to what, and the delivery of each
@@ -33,8 +25,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * <p>State: per topic, the local subscribers and whether the topic's {@link TopicEntity} has
  * acknowledged this node's interest. The first local subscriber registers the node, and every
  * subscriber's join is confirmed only after that acknowledgement (read-your-join); the last one to
- * leave unregisters it. A delivery is encoded once per wire format into one buffer, and each event
- * loop gets one task that writes retained duplicates of it to its sockets.
+ * leave unregisters it. A delivery goes to the {@link BroadcastWriter}, which encodes it once per wire
+ * format and shares it among the sockets; events a channel intercepts go to its socket instead.
  *
  * <p>The state is local to this node and dies with it; sockets die with it too.
  */
@@ -58,12 +50,15 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   public record InterestQuery(String topic, ActorRef<TopicEntity.Command> entity)
       implements Command, CborSerializable {}
 
-  /** Subscribe a socket; answered with {@link ConnectionActor.Subscribed} once the topic's owner knows this node. */
-  public record Subscribe(String topic, String joinRef, Subscriber subscriber) implements Command {}
+  /**
+   * Subscribe a socket, whose channel hands the events in {@code intercepts} to its handler; the
+   * subscriber is told {@link Subscriber#subscribed} once the topic's owner knows this node.
+   */
+  public record Subscribe(String topic, String joinRef, Subscriber subscriber, Set<String> intercepts)
+      implements Command {}
 
   /** Remove a socket's subscription (leave, duplicate join, socket closed). */
-  public record Unsubscribe(String topic, ActorRef<ConnectionActor.Command> connection)
-      implements Command {}
+  public record Unsubscribe(String topic, Subscriber subscriber) implements Command {}
 
   /** The topic's owner acknowledged this node's registration. */
   public record TopicRegistered(String topic, long epoch, long seq) implements Command, CborSerializable {}
@@ -76,33 +71,33 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis)
       implements Command, CborSerializable {}
 
-  public static Behavior<Command> create(ClusterSharding sharding, Duration slowCloseTimeout, NodeMetrics metrics) {
-    return Behaviors.setup(ctx -> new NodeFanout(ctx, sharding, slowCloseTimeout, metrics));
+  /** {@code owners} finds a topic's {@link TopicEntity} (in a node, {@link TopicEntity#owners}). */
+  public static Behavior<Command> create(Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
+    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer));
   }
 
   /** Local view of one topic. */
   private static final class LocalTopic {
-    final Map<ActorRef<ConnectionActor.Command>, Subscription> subscribers = new LinkedHashMap<>();
-    /** Subscribers grouped by event loop, rebuilt lazily after a change; tasks read it, never mutate it. */
-    Map<EventLoop, Subscriber[]> byLoop;
+    final Map<Subscriber, Subscription> subscribers = new LinkedHashMap<>();
+    /** The subscribers prepared for the writer, made again lazily after a change. */
+    BroadcastWriter.Audience audience;
     boolean registered;
     boolean registering;
     long epoch;
     int intercepting;
   }
 
-  private record Subscription(String joinRef, Subscriber subscriber, boolean confirmed) {}
+  private record Subscription(String joinRef, Set<String> intercepts, boolean confirmed) {}
 
-  private final ClusterSharding sharding;
-  private final Duration slowCloseTimeout;
-  private final NodeMetrics metrics;
+  private final Function<String, RecipientRef<TopicEntity.Command>> owners;
+  private final BroadcastWriter writer;
   private final Map<String, LocalTopic> topics = new HashMap<>();
 
-  private NodeFanout(ActorContext<Command> ctx, ClusterSharding sharding, Duration slowCloseTimeout, NodeMetrics metrics) {
+  private NodeFanout(
+      ActorContext<Command> ctx, Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
     super(ctx);
-    this.metrics = metrics;
-    this.sharding = sharding;
-    this.slowCloseTimeout = slowCloseTimeout;
+    this.owners = owners;
+    this.writer = writer;
   }
 
   // Handlers answer Behaviors.same(), not this: Adapter.spawn runs the actor under a stop supervisor,
@@ -137,19 +132,18 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
     LocalTopic topic = topics.computeIfAbsent(subscribe.topic(), t -> new LocalTopic());
-    Subscriber subscriber = subscribe.subscriber();
     Subscription previous =
         topic.subscribers.put(
-            subscriber.connection(), new Subscription(subscribe.joinRef(), subscriber, topic.registered));
-    if (previous != null && !previous.subscriber().intercepts().isEmpty()) {
+            subscribe.subscriber(), new Subscription(subscribe.joinRef(), subscribe.intercepts(), topic.registered));
+    if (previous != null && !previous.intercepts().isEmpty()) {
       topic.intercepting--;
     }
-    if (!subscriber.intercepts().isEmpty()) {
+    if (!subscribe.intercepts().isEmpty()) {
       topic.intercepting++;
     }
-    topic.byLoop = null;
+    topic.audience = null;
     if (topic.registered) {
-      subscriber.connection().tell(new ConnectionActor.Subscribed(subscribe.topic(), subscribe.joinRef(), topic.epoch));
+      subscribe.subscriber().subscribed(subscribe.topic(), subscribe.joinRef(), topic.epoch);
     } else if (!topic.registering) {
       topic.registering = true;
       entity(subscribe.topic()).tell(new TopicEntity.Register(getContext().getSelf()));
@@ -167,11 +161,11 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     topic.registering = false;
     topic.registered = true;
     topic.epoch = registered.epoch();
-    for (Map.Entry<ActorRef<ConnectionActor.Command>, Subscription> e : topic.subscribers.entrySet()) {
+    for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
       Subscription s = e.getValue();
       if (!s.confirmed()) {
-        e.setValue(new Subscription(s.joinRef(), s.subscriber(), true));
-        e.getKey().tell(new ConnectionActor.Subscribed(registered.topic(), s.joinRef(), topic.epoch));
+        e.setValue(new Subscription(s.joinRef(), s.intercepts(), true));
+        e.getKey().subscribed(registered.topic(), s.joinRef(), topic.epoch);
       }
     }
     return Behaviors.same();
@@ -182,14 +176,14 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (topic == null) {
       return Behaviors.same();
     }
-    Subscription removed = topic.subscribers.remove(unsubscribe.connection());
+    Subscription removed = topic.subscribers.remove(unsubscribe.subscriber());
     if (removed == null) {
       return Behaviors.same();
     }
-    if (!removed.subscriber().intercepts().isEmpty()) {
+    if (!removed.intercepts().isEmpty()) {
       topic.intercepting--;
     }
-    topic.byLoop = null;
+    topic.audience = null;
     if (topic.subscribers.isEmpty()) {
       topics.remove(unsubscribe.topic());
       if (topic.registered) {
@@ -209,132 +203,27 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     topic.epoch = deliver.epoch();
     Payload payload = deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
     if (topic.intercepting > 0) {
-      for (Subscription s : topic.subscribers.values()) {
-        if (s.subscriber().intercepts().contains(deliver.event())) {
-          s.subscriber().connection().tell(new ConnectionActor.Intercepted(deliver.topic(), deliver.event(), payload));
+      for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
+        if (e.getValue().intercepts().contains(deliver.event())) {
+          e.getKey().intercepted(deliver.topic(), deliver.event(), payload);
         }
       }
     }
-    if (topic.byLoop == null) {
-      topic.byLoop = groupByLoop(topic.subscribers);
+    if (topic.audience == null) {
+      topic.audience = writer.prepare(recipients(topic));
     }
-    Frames frames = new Frames(deliver.topic(), deliver.event(), payload);
-    for (Map.Entry<EventLoop, Subscriber[]> group : topic.byLoop.entrySet()) {
-      Subscriber[] subscribers = group.getValue();
-      Map<Serializer, ByteBuf> encoded = frames.forAll(subscribers);
-      EventLoop loop = group.getKey();
-      if (loop.inEventLoop()) {
-        // This turn runs on that loop (herald.dispatcher): write now rather than queue behind its
-        // other tasks. Any task an earlier turn queued to this loop ran before this turn began.
-        writeAllHere(subscribers, deliver.event(), encoded, deliver.numberedAtMillis());
-      } else {
-        loop.execute(() -> writeAll(subscribers, deliver.event(), encoded, deliver.numberedAtMillis()));
-      }
-    }
-    frames.release();
+    writer.write(topic.audience, deliver.topic(), deliver.event(), payload, deliver.numberedAtMillis());
     return Behaviors.same();
   }
 
-  /** {@link #writeAll} inside this actor's turn: a failed write must not stop the actor. */
-  private void writeAllHere(
-      Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
-    try {
-      writeAll(subscribers, event, encoded, numberedAtMillis);
-    } catch (RuntimeException e) {
-      getContext().getLog().warn("delivery of {} to {} sockets failed", event, subscribers.length, e);
-    }
+  private static List<BroadcastWriter.Recipient> recipients(LocalTopic topic) {
+    List<BroadcastWriter.Recipient> recipients = new ArrayList<>(topic.subscribers.size());
+    topic.subscribers.forEach((s, sub) -> recipients.add(new BroadcastWriter.Recipient(s.outlet(), sub.intercepts())));
+    return recipients;
   }
 
-  private void writeAll(Subscriber[] subscribers, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
-    int written = 0;
-    try {
-      for (Subscriber subscriber : subscribers) {
-        if (!subscriber.intercepts().isEmpty() && subscriber.intercepts().contains(event)) {
-          continue;
-        }
-        ByteBuf frame = encoded.get(subscriber.serializer());
-        if (frame != null && Outbound.deliver(subscriber.channel(), frame, slowCloseTimeout)) {
-          written++;
-        }
-      }
-    } finally {
-      metrics.deliveries.inc(written);
-      metrics.fanoutLatency.observe(Math.max(0, System.currentTimeMillis() - numberedAtMillis) / 1000.0);
-      for (ByteBuf frame : encoded.values()) {
-        frame.release();
-      }
-    }
+  private RecipientRef<TopicEntity.Command> entity(String topic) {
+    return owners.apply(topic);
   }
 
-  private static Map<EventLoop, Subscriber[]> groupByLoop(Map<?, Subscription> subscriptions) {
-    Map<EventLoop, List<Subscriber>> lists = new IdentityHashMap<>();
-    for (Subscription s : subscriptions.values()) {
-      lists.computeIfAbsent(s.subscriber().channel().eventLoop(), l -> new ArrayList<>()).add(s.subscriber());
-    }
-    Map<EventLoop, Subscriber[]> groups = new IdentityHashMap<>();
-    lists.forEach((loop, list) -> groups.put(loop, list.toArray(new Subscriber[0])));
-    return groups;
-  }
-
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<TopicEntity.Command> entity(String topic) {
-    return sharding.entityRefFor(TopicEntity.KEY, topic);
-  }
-
-  /**
-   * One broadcast encoded at most once per wire format. Each event loop task gets its own reference
-   * to every buffer it may write; the encoder's own reference is dropped by {@link #release()}.
-   */
-  private static final class Frames {
-    private final String topic;
-    private final String event;
-    private final Payload payload;
-    private final Map<Serializer, ByteBuf> bySerializer = new IdentityHashMap<>(2);
-
-    Frames(String topic, String event, Payload payload) {
-      this.topic = topic;
-      this.event = event;
-      this.payload = payload;
-    }
-
-    Map<Serializer, ByteBuf> forAll(Subscriber[] subscribers) {
-      Map<Serializer, ByteBuf> retained = new IdentityHashMap<>(2);
-      for (Subscriber s : subscribers) {
-        Serializer serializer = s.serializer();
-        if (!retained.containsKey(serializer)) {
-          ByteBuf frame = frameFor(serializer);
-          retained.put(serializer, frame == null ? null : frame.retain());
-        }
-      }
-      retained.values().removeIf(java.util.Objects::isNull);
-      return retained;
-    }
-
-    private ByteBuf frameFor(Serializer serializer) {
-      if (bySerializer.containsKey(serializer)) {
-        return bySerializer.get(serializer);
-      }
-      ByteBuf frame = null;
-      if (serializer.supportsBinary() || !(payload instanceof Payload.Binary)) {
-        try {
-          EncodedFrame encoded = serializer.encodeBroadcast(topic, event, payload);
-          // Pooled, like the sockets' own buffers: then each socket's retainedDuplicate is a recycled
-          // view instead of a new object per delivery (the adaptive default allocator's are not).
-          frame = Outbound.wsFrame(PooledByteBufAllocator.DEFAULT, encoded);
-        } catch (ProtocolException e) {
-          // Not expressible in this format (for example a field over 255 bytes in a binary frame).
-          frame = null;
-        }
-      }
-      bySerializer.put(serializer, frame);
-      return frame;
-    }
-
-    void release() {
-      for (ByteBuf frame : bySerializer.values()) {
-        if (frame != null) {
-          frame.release();
-        }
-      }
-    }
-  }
 }

@@ -1,17 +1,20 @@
 package io.herald.node.topic;
 
-import io.herald.node.socket.ConnectionActor;
-import io.herald.protocol.Serializer;
-import io.netty.channel.Channel;
-import java.util.Set;
-import org.apache.pekko.actor.typed.ActorRef;
+import io.herald.node.outlet.SocketOutlet;
+import io.herald.protocol.Payload;
 
 /**
- * One socket's subscription to one topic on this node: where broadcasts are written (the Netty
- * channel, in the socket's wire format) and, for intercepted events, which actor handles them.
+ * What the node fan-out needs of a subscribing socket; the socket implements it. The fan-out calls
+ * it from its own turn, so implementations only hand the news to their actor.
  */
-public record Subscriber(
-    ActorRef<ConnectionActor.Command> connection,
-    Channel channel,
-    Serializer serializer,
-    Set<String> intercepts) {}
+public interface Subscriber {
+
+  /** Where this socket's broadcasts are written. */
+  SocketOutlet outlet();
+
+  /** The subscription behind the join {@code joinRef} is confirmed: the topic's owner knows this node. */
+  void subscribed(String topic, String joinRef, long epoch);
+
+  /** A broadcast of an event this socket's channel intercepts, for its handler's {@code handleOut}. */
+  void intercepted(String topic, String event, Payload payload);
+}

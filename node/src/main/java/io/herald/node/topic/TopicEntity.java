@@ -8,9 +8,11 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -63,16 +65,16 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       byte[] payload,
       boolean binary,
       ActorRef<Published> replyTo,
-      String replyTag,
+      long replyTag,
       String idempotencyKey)
       implements Command {
     public static Publish unacknowledged(String event, byte[] payload, boolean binary) {
-      return new Publish(event, payload, binary, null, null, null);
+      return new Publish(event, payload, binary, null, 0, null);
     }
   }
 
   /** The answer to a {@link Publish} with a replyTo: the message is numbered and on its way. */
-  public record Published(String topic, long epoch, long seq, String replyTag) implements CborSerializable {}
+  public record Published(String topic, long epoch, long seq, long replyTag) implements CborSerializable {}
 
   /** A node's answer to {@link NodeFanout.InterestQuery}. */
   public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
@@ -96,22 +98,36 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   public static void initSharding(ClusterSharding sharding, Settings settings, NodeMetrics metrics) {
     sharding.init(
-        Entity.of(KEY, ctx -> create(sharding, ctx.getEntityId(), ctx.getShard(), settings, metrics))
+        Entity.of(KEY, ctx -> create(owners(sharding).apply(ctx.getEntityId()), ctx.getEntityId(), ctx.getShard(), settings, metrics))
             .withStopMessage(Stop.INSTANCE)
             .withEntityProps(SameLoopExecutorConfigurator.DISPATCHER));
   }
 
+  /** Every topic's owner, through the shard regions. */
+  public static Function<String, RecipientRef<Command>> owners(ClusterSharding sharding) {
+    return topic -> sharding.entityRefFor(KEY, topic);
+  }
+
+  /** The shard a topic's entity lives in, out of {@code numberOfShards} (sharding's default extractor). */
+  public static String shardOf(String topic, int numberOfShards) {
+    return Integer.toString(Math.abs(topic.hashCode() % numberOfShards));
+  }
+
+  /**
+   * One incarnation of {@code topic}'s owner. {@code viaShard} reaches the topic through its shard (for
+   * a registration that arrives while this incarnation stops); {@code shard} is told to passivate it.
+   */
   static Behavior<Command> create(
-      ClusterSharding sharding,
+      RecipientRef<Command> viaShard,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
       Settings settings,
       NodeMetrics metrics) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, sharding, topic, shard, settings, metrics)));
+        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, viaShard, topic, shard, settings, metrics)));
   }
 
-  private final ClusterSharding sharding;
+  private final RecipientRef<Command> viaShard;
   private final String topic;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
@@ -138,14 +154,14 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private TopicEntity(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
-      ClusterSharding sharding,
+      RecipientRef<Command> viaShard,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
       Settings settings,
       NodeMetrics metrics) {
     super(ctx);
     this.metrics = metrics;
-    this.sharding = sharding;
+    this.viaShard = viaShard;
     this.topic = topic;
     this.shard = shard;
     this.timers = timers;
@@ -239,7 +255,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     if (stopping) {
       // Passivation is under way and this incarnation's state dies with it: send the registration
       // back through the shard, which holds it for the next incarnation.
-      sharding.entityRefFor(KEY, topic).tell(register);
+      viaShard.tell(register);
       return Behaviors.same();
     }
     nodes.add(register.node());

@@ -4,9 +4,10 @@ import io.herald.node.socket.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
 import io.herald.protocol.Message;
-import io.herald.protocol.Payload;
+import io.herald.protocol.CloseReason;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
+import io.herald.protocol.ReplyReason;
 import io.herald.protocol.Serializer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
-  /** A close reason must fit a control frame: 125 bytes minus the 2-byte code. */
-  private static final int MAX_CLOSE_REASON_BYTES = 123;
-  private static final Payload RATE_LIMITED = ConnectionActor.reason("rate limited");
 
   private final Serializer serializer;
   private final ActorRef<ConnectionActor.Command> connection;
@@ -101,7 +98,7 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     long idleFor = System.nanoTime() - lastReadNanos;
     if (idleFor >= idleNanos) {
-      Outbound.close(ctx.channel(), CloseCodes.GOING_AWAY, "idle timeout", closeTimeout);
+      Outbound.close(ctx.channel(), CloseReason.IDLE_TIMEOUT, closeTimeout);
     } else {
       idleCheck = ctx.executor().schedule(() -> checkIdle(ctx), idleNanos - idleFor, TimeUnit.NANOSECONDS);
     }
@@ -153,13 +150,14 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     metrics.rateLimited.inc();
     if (++rejectedInARow > maxRejected) {
       if (!Outbound.closing(ctx.channel())) {
-        malformedLog.record(ctx.channel().remoteAddress(), "rate limit exceeded", "closed 1008");
-        Outbound.close(ctx.channel(), CloseCodes.POLICY_VIOLATION, "rate limit exceeded", closeTimeout);
+        CloseReason close = CloseReason.RATE_LIMIT_EXCEEDED;
+        malformedLog.record(ctx.channel().remoteAddress(), close.text(), "closed " + close.code());
+        Outbound.close(ctx.channel(), close, closeTimeout);
       }
       return;
     }
     if (message != null && message.ref() != null) {
-      Reply reply = new Reply(message.joinRef(), message.ref(), message.topic(), "error", RATE_LIMITED);
+      Reply reply = new Reply(message.joinRef(), message.ref(), message.topic(), "error", ReplyReason.RATE_LIMITED.response());
       try {
         Outbound.send(ctx.channel(), serializer.encodeReply(reply));
       } catch (ProtocolException cannotEncode) {
@@ -173,7 +171,7 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (e.canReply()) {
       malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "error reply");
       Reply reply =
-          new Reply(e.joinRef(), e.ref(), e.topic(), "error", ConnectionActor.reason("malformed message: " + e.reason()));
+          new Reply(e.joinRef(), e.ref(), e.topic(), "error", ReplyReason.MALFORMED_MESSAGE.response(e.reason()));
       try {
         Outbound.send(ctx.channel(), serializer.encodeReply(reply));
         return;
@@ -181,8 +179,9 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         // fall through to closing the socket
       }
     }
-    malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "closed 1007");
-    Outbound.close(ctx.channel(), CloseCodes.INVALID_PAYLOAD, closeReason("malformed message: " + e.reason()), closeTimeout);
+    CloseReason close = CloseReason.MALFORMED_MESSAGE;
+    malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "closed " + close.code());
+    Outbound.close(ctx.channel(), close.code(), close.text(e.reason()), closeTimeout);
   }
 
   @Override
@@ -197,17 +196,19 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
       // a fragmented message whose parts add up past the limit (the aggregator)
-      Outbound.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big", closeTimeout);
+      Outbound.close(ctx.channel(), CloseReason.MESSAGE_TOO_BIG, closeTimeout);
     } else if (cause instanceof CorruptedWebSocketFrameException corrupted) {
       // The frame decoder found a violation (a frame over the limit, an unmasked or reserved frame, a bad
       // control frame) and reads nothing more from this peer: close at once with the code it chose.
       int code = corrupted.closeStatus().code();
-      String reason =
-          switch (code) {
-            case CloseCodes.MESSAGE_TOO_BIG -> "message too big";
-            case CloseCodes.INVALID_PAYLOAD -> closeReason("malformed message: " + cause.getMessage()); // text that is not UTF-8
-            default -> closeReason("protocol error: " + cause.getMessage());
-          };
+      String reason;
+      if (code == CloseReason.MESSAGE_TOO_BIG.code()) {
+        reason = CloseReason.MESSAGE_TOO_BIG.text();
+      } else if (code == CloseReason.MALFORMED_MESSAGE.code()) {
+        reason = CloseReason.MALFORMED_MESSAGE.text(cause.getMessage()); // text that is not UTF-8
+      } else {
+        reason = CloseReason.PROTOCOL_ERROR.text(cause.getMessage());
+      }
       malformedLog.record(ctx.channel().remoteAddress(), cause.getMessage(), "closed " + code);
       metrics.malformedFrames.inc();
       Outbound.closeNow(ctx.channel(), code, reason);
@@ -218,18 +219,5 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       log.debug("socket error from {}", ctx.channel().remoteAddress(), cause);
       ctx.close();
     }
-  }
-
-  /** Truncates a reason to what a close frame can carry, on a UTF-8 character boundary. */
-  static String closeReason(String reason) {
-    byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
-    if (utf8.length <= MAX_CLOSE_REASON_BYTES) {
-      return reason;
-    }
-    int end = MAX_CLOSE_REASON_BYTES;
-    while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
-      end--;
-    }
-    return new String(utf8, 0, end, StandardCharsets.UTF_8);
   }
 }

@@ -1,5 +1,6 @@
 package io.herald.node.transport;
 
+import io.herald.protocol.CloseReason;
 import io.herald.protocol.EncodedFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -62,7 +63,7 @@ public final class Outbound {
       return false;
     }
     if (!channel.isWritable()) {
-      close(channel, CloseCodes.SLOW_CONSUMER, "slow consumer", slowCloseTimeout);
+      close(channel, CloseReason.SLOW_CONSUMER, slowCloseTimeout);
       return false;
     }
     writeFrame(channel, frame.retainedDuplicate());
@@ -91,7 +92,12 @@ public final class Outbound {
    * Cutting TCP right after the close frame would make some clients (java.net.http) report 1006
    * instead of the code; the timeout bounds a peer that never answers (or never reads).
    */
-  public static void close(Channel channel, int code, String reason, Duration timeout) {
+  public static void close(Channel channel, CloseReason reason, Duration timeout) {
+    close(channel, reason.code(), reason.text(), timeout);
+  }
+
+  /** As {@link #close(Channel, CloseReason, Duration)}, with a reason text that carries a detail. */
+  static void close(Channel channel, int code, String reason, Duration timeout) {
     if (!channel.isActive() || channel.attr(CLOSING).setIfAbsent(Boolean.TRUE) != null) {
       return;
     }

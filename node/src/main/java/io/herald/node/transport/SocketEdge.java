@@ -2,6 +2,7 @@ package io.herald.node.transport;
 
 import io.herald.node.auth.Revocations;
 import io.herald.node.socket.ConnectionActor;
+import io.herald.protocol.CloseReason;
 import io.herald.node.config.HeraldSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -170,7 +171,7 @@ public final class SocketEdge implements AutoCloseable {
       Channel ch = open.get(i);
       long at = (i / batchSize) * intervalMillis + ThreadLocalRandom.current().nextLong(intervalMillis);
       timer.schedule(
-          () -> Outbound.close(ch, CloseCodes.SERVICE_RESTART, "server shutting down", closeTimeout),
+          () -> Outbound.close(ch, CloseReason.SERVER_SHUTTING_DOWN, closeTimeout),
           Math.min(at, deadlineMillis),
           TimeUnit.MILLISECONDS);
     }

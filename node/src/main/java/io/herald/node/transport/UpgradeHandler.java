@@ -162,7 +162,11 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ActorRef<ConnectionActor.Command> connection =
         Adapter.spawnAnonymous(
             system,
-            ConnectionActor.create(ctx.channel(), serializer, Map.copyOf(params), identity, deps),
+            ConnectionActor.create(
+                new ChannelOutlet(ctx.channel(), serializer, settings.socket().slowConsumerCloseTimeout()),
+                Map.copyOf(params),
+                identity,
+                deps),
             SameLoopExecutorConfigurator.DISPATCHER);
     ctx.pipeline()
         .addAfter(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(settings.http().maxFrameSize()))

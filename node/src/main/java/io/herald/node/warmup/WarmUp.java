@@ -150,7 +150,7 @@ public final class WarmUp {
     String prefix = TOPIC_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
     Set<String> ownedElsewhere = shardsOwnedElsewhere(system, deps.sharding());
     int numberOfShards = ClusterShardingSettings.create(Adapter.toTyped(system)).numberOfShards();
-    Function<String, String> shardOf = topic -> ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(topic, numberOfShards);
+    Function<String, String> shardOf = topic -> TopicEntity.shardOf(topic, numberOfShards);
     // With no peer owning shards (a cluster of one, or one starting all at once) the topics may spread:
     // then the warm-up also runs the allocation of many shards, which a node's first users cause.
     int maxShards = ownedElsewhere.isEmpty() ? Integer.MAX_VALUE : MAX_SHARDS_BESIDE_PEERS;
@@ -415,7 +415,7 @@ public final class WarmUp {
     public void joined(WarmUpSocket socket) {}
 
     @Override
-    public void replied(WarmUpSocket socket, String frame) {
+    public void replied(WarmUpSocket socket) {
       // In any order; a phx_close after a leave counts as that leave's reply.
       socket.step++;
       if (socket.step == REPLIES_BEFORE_LEAVE) {
@@ -522,7 +522,7 @@ public final class WarmUp {
     }
 
     @Override
-    public void replied(WarmUpSocket socket, String frame) {
+    public void replied(WarmUpSocket socket) {
       replies++;
       pushFrom(socket);
       finishIfDone();

@@ -1,5 +1,14 @@
 package io.herald.node.warmup;
 
+import io.herald.protocol.Message;
+import io.herald.protocol.Payload;
+import io.herald.protocol.Reply;
+import io.herald.protocol.ReservedEvents;
+import io.herald.protocol.Serializer;
+import io.herald.protocol.Serializers;
+import io.herald.protocol.ServerFrame;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -26,7 +35,7 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     void joined(WarmUpSocket socket);
 
     /** A reply to one of this socket's pushes, leaves or heartbeats arrived. */
-    void replied(WarmUpSocket socket, String frame);
+    void replied(WarmUpSocket socket);
 
     /** A broadcast to one of this socket's topics arrived. */
     void delivered(WarmUpSocket socket);
@@ -35,15 +44,14 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     void failed(WarmUpSocket socket, String why);
   }
 
-  /** A push goes to the first topic, joined with join ref "1"; its ref follows. */
-  private static final String PUSH_PREFIX = "[\"1\",\"";
+  private static final Serializer V2 = Serializers.V2;
 
   /** Its topics; the first is the one it pushes to. Topic {@code i} is joined with join ref {@code i + 1}. */
   private final List<String> topics;
   private final int topicIndex;
   private final Script script;
   private final String pushEvent;
-  private final List<String> bodies;
+  private final List<Payload> bodies;
   private ChannelHandlerContext ctx;
   private long ref;
   private int unansweredJoins;
@@ -58,8 +66,8 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     this.topics = List.copyOf(topics);
     this.topicIndex = topicIndex;
     this.script = script;
-    this.pushEvent = "\",\"" + topics.get(0) + "\",\"" + event + "\",";
-    this.bodies = List.copyOf(bodies);
+    this.pushEvent = event;
+    this.bodies = bodies.stream().<Payload>map(Payload::json).toList();
     this.ref = topics.size();
   }
 
@@ -68,18 +76,19 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   }
 
   void push() {
+    // A push goes to the first topic, joined with join ref "1".
     ref++;
-    send(PUSH_PREFIX + ref + pushEvent + bodies.get((int) (ref % bodies.size())) + "]");
+    send(new Message("1", Long.toString(ref), topics.get(0), pushEvent, bodies.get((int) (ref % bodies.size()))));
   }
 
   void heartbeat() {
-    send("[null,\"" + (++ref) + "\",\"phoenix\",\"heartbeat\",{}]");
+    send(new Message(null, Long.toString(++ref), ReservedEvents.PHOENIX_TOPIC, ReservedEvents.HEARTBEAT, Payload.EMPTY_OBJECT));
   }
 
   /** Leaves every topic: one reply each. */
   void leave() {
     for (int i = 0; i < topics.size(); i++) {
-      send("[\"" + (i + 1) + "\",\"" + (++ref) + "\",\"" + topics.get(i) + "\",\"phx_leave\",{}]");
+      send(new Message(Integer.toString(i + 1), Long.toString(++ref), topics.get(i), ReservedEvents.LEAVE, Payload.EMPTY_OBJECT));
     }
   }
 
@@ -102,8 +111,9 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     }
   }
 
-  private void send(String frame) {
-    ctx.writeAndFlush(new TextWebSocketFrame(frame), ctx.voidPromise());
+  private void send(Message message) {
+    byte[] frame = V2.encodeClientMessage(message).bytes();
+    ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), ctx.voidPromise());
   }
 
   @Override
@@ -116,8 +126,8 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
       unansweredJoins = topics.size();
       for (int i = 0; i < topics.size(); i++) {
-        String joinRef = "\"" + (i + 1) + "\"";
-        send("[" + joinRef + "," + joinRef + ",\"" + topics.get(i) + "\",\"phx_join\",{}]");
+        String joinRef = Integer.toString(i + 1);
+        send(new Message(joinRef, joinRef, topics.get(i), ReservedEvents.JOIN, Payload.EMPTY_OBJECT));
       }
       script.opened(this);
     } else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
@@ -128,29 +138,36 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
-    String text = frame.text();
-    // Broadcasts have no refs ([null,null,topic,event,payload]); everything else here is a reply.
-    if (text.startsWith("[null,null,")) {
-      script.delivered(this);
-    } else if (unansweredJoins > 0 && isJoinReply(text)) {
-      if (!text.contains("\"status\":\"ok\"")) {
-        fail("join refused: " + text);
+    ServerFrame decoded = V2.decodeServerFrame(false, ByteBufUtil.getBytes(frame.content()));
+    if (decoded instanceof Message message) {
+      // A broadcast, or the phx_close that follows a leave, which counts as the leave's reply.
+      if (ReservedEvents.CLOSE.equals(message.event())) {
+        script.replied(this);
+      } else {
+        script.delivered(this);
+      }
+    } else if (decoded instanceof Reply reply && unansweredJoins > 0 && isJoinReply(reply)) {
+      if (!"ok".equals(reply.status())) {
+        fail("join refused: " + reply);
       } else if (--unansweredJoins == 0) {
         script.joined(this);
       }
     } else {
-      script.replied(this, text);
+      script.replied(this);
     }
   }
 
-  /** A join's reply carries the join's ref as both its join ref and its ref. */
-  private boolean isJoinReply(String text) {
-    for (int i = 1; i <= topics.size(); i++) {
-      if (text.startsWith("[\"" + i + "\",\"" + i + "\",")) {
-        return true;
-      }
+  /** A join's reply carries the join's ref as both its join ref and its ref, one of 1..topics. */
+  private boolean isJoinReply(Reply reply) {
+    if (reply.joinRef() == null || !reply.joinRef().equals(reply.ref())) {
+      return false;
     }
-    return false;
+    try {
+      int i = Integer.parseInt(reply.ref());
+      return i >= 1 && i <= topics.size();
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   @Override

@@ -49,13 +49,4 @@ class OutboundTest {
     assertThat(got).containsExactly(data);
     decoded.release();
   }
-
-  @Test
-  void closeReasonIsCutToWhatAControlFrameCarriesOnACharacterBoundary() {
-    String longReason = "malformed message: " + "é".repeat(100);
-    String cut = FrameHandler.closeReason(longReason);
-    assertThat(cut.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(123);
-    assertThat(longReason).startsWith(cut);
-    assertThat(FrameHandler.closeReason("short")).isEqualTo("short");
-  }
 }

@@ -1,0 +1,165 @@
+package io.herald.node.transport;
+
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.outlet.BroadcastWriter;
+import io.herald.protocol.EncodedFrame;
+import io.herald.protocol.Payload;
+import io.herald.protocol.ProtocolException;
+import io.herald.protocol.Serializer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a broadcast to this node's sockets: encoded once per wire format into one buffer, and one
+ * task per event loop that writes retained duplicates of it to that loop's sockets. When the caller
+ * already runs on a loop (herald.dispatcher runs the node fan-out there), that loop's sockets are
+ * written at once instead of behind the loop's other tasks.
+ */
+public final class LoopBroadcastWriter implements BroadcastWriter {
+  private static final Logger log = LoggerFactory.getLogger(LoopBroadcastWriter.class);
+
+  private final Duration slowCloseTimeout;
+  private final NodeMetrics metrics;
+
+  public LoopBroadcastWriter(Duration slowCloseTimeout, NodeMetrics metrics) {
+    this.slowCloseTimeout = slowCloseTimeout;
+    this.metrics = metrics;
+  }
+
+  /** One socket of a group: its channel, wire format and intercepted events. */
+  private record Target(io.netty.channel.Channel channel, Serializer serializer, Set<String> intercepts) {}
+
+  /** Recipients grouped by event loop; tasks read it, never mutate it. */
+  private record ByLoop(Map<EventLoop, Target[]> groups) implements Audience {}
+
+  @Override
+  public Audience prepare(Collection<Recipient> recipients) {
+    Map<EventLoop, List<Target>> lists = new IdentityHashMap<>();
+    for (Recipient r : recipients) {
+      ChannelOutlet outlet = (ChannelOutlet) r.outlet();
+      lists
+          .computeIfAbsent(outlet.channel.eventLoop(), l -> new ArrayList<>())
+          .add(new Target(outlet.channel, outlet.serializer(), r.intercepts()));
+    }
+    Map<EventLoop, Target[]> groups = new IdentityHashMap<>();
+    lists.forEach((loop, list) -> groups.put(loop, list.toArray(new Target[0])));
+    return new ByLoop(groups);
+  }
+
+  @Override
+  public void write(Audience audience, String topic, String event, Payload payload, long numberedAtMillis) {
+    Frames frames = new Frames(topic, event, payload);
+    for (Map.Entry<EventLoop, Target[]> group : ((ByLoop) audience).groups().entrySet()) {
+      Target[] targets = group.getValue();
+      Map<Serializer, ByteBuf> encoded = frames.forAll(targets);
+      EventLoop loop = group.getKey();
+      if (loop.inEventLoop()) {
+        // This turn runs on that loop (herald.dispatcher): write now rather than queue behind its
+        // other tasks. Any task an earlier turn queued to this loop ran before this turn began.
+        writeAllHere(targets, event, encoded, numberedAtMillis);
+      } else {
+        loop.execute(() -> writeAll(targets, event, encoded, numberedAtMillis));
+      }
+    }
+    frames.release();
+  }
+
+  /** {@link #writeAll} inside the caller's turn: a failed write must not fail the caller. */
+  private void writeAllHere(Target[] targets, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
+    try {
+      writeAll(targets, event, encoded, numberedAtMillis);
+    } catch (RuntimeException e) {
+      log.warn("delivery of {} to {} sockets failed", event, targets.length, e);
+    }
+  }
+
+  private void writeAll(Target[] targets, String event, Map<Serializer, ByteBuf> encoded, long numberedAtMillis) {
+    int written = 0;
+    try {
+      for (Target target : targets) {
+        if (!target.intercepts().isEmpty() && target.intercepts().contains(event)) {
+          continue;
+        }
+        ByteBuf frame = encoded.get(target.serializer());
+        if (frame != null && Outbound.deliver(target.channel(), frame, slowCloseTimeout)) {
+          written++;
+        }
+      }
+    } finally {
+      metrics.deliveries.inc(written);
+      metrics.fanoutLatency.observe(Math.max(0, System.currentTimeMillis() - numberedAtMillis) / 1000.0);
+      for (ByteBuf frame : encoded.values()) {
+        frame.release();
+      }
+    }
+  }
+
+  /**
+   * One broadcast encoded at most once per wire format. Each event loop task gets its own reference
+   * to every buffer it may write; the encoder's own reference is dropped by {@link #release()}.
+   */
+  private static final class Frames {
+    private final String topic;
+    private final String event;
+    private final Payload payload;
+    private final Map<Serializer, ByteBuf> bySerializer = new IdentityHashMap<>(2);
+
+    Frames(String topic, String event, Payload payload) {
+      this.topic = topic;
+      this.event = event;
+      this.payload = payload;
+    }
+
+    Map<Serializer, ByteBuf> forAll(Target[] targets) {
+      Map<Serializer, ByteBuf> retained = new IdentityHashMap<>(2);
+      for (Target t : targets) {
+        Serializer serializer = t.serializer();
+        if (!retained.containsKey(serializer)) {
+          ByteBuf frame = frameFor(serializer);
+          retained.put(serializer, frame == null ? null : frame.retain());
+        }
+      }
+      retained.values().removeIf(Objects::isNull);
+      return retained;
+    }
+
+    private ByteBuf frameFor(Serializer serializer) {
+      if (bySerializer.containsKey(serializer)) {
+        return bySerializer.get(serializer);
+      }
+      ByteBuf frame = null;
+      if (serializer.supportsBinary() || !(payload instanceof Payload.Binary)) {
+        try {
+          EncodedFrame encoded = serializer.encodeBroadcast(topic, event, payload);
+          // Pooled, like the sockets' own buffers: then each socket's retainedDuplicate is a recycled
+          // view instead of a new object per delivery (the adaptive default allocator's are not).
+          frame = Outbound.wsFrame(PooledByteBufAllocator.DEFAULT, encoded);
+        } catch (ProtocolException e) {
+          // Not expressible in this format (for example a field over 255 bytes in a binary frame).
+          frame = null;
+        }
+      }
+      bySerializer.put(serializer, frame);
+      return frame;
+    }
+
+    void release() {
+      for (ByteBuf frame : bySerializer.values()) {
+        if (frame != null) {
+          frame.release();
+        }
+      }
+    }
+  }
+}

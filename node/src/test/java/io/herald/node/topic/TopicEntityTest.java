@@ -1,0 +1,194 @@
+package io.herald.node.topic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.herald.node.metrics.NodeMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A topic's owner as an actor, in a one-node cluster: the interest query a new incarnation runs before
+ * it serves, the publishes it holds meanwhile, numbering, idempotency, passivation and the
+ * registration that arrives while it stops. This node's fan-out is a probe under its real path.
+ */
+class TopicEntityTest {
+  private static final Duration NOTHING = Duration.ofMillis(300);
+  private static ActorTestKit testKit;
+  private static TestProbe<NodeFanout.Command> fanoutProbe;
+  private static ActorRef<NodeFanout.Command> fanout;
+
+  @BeforeAll
+  static void start() {
+    testKit =
+        ActorTestKit.create(
+            ConfigFactory.parseString(
+                    """
+                    pekko.actor.provider = cluster
+                    pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                    pekko.remote.artery.canonical.port = 0
+                    pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                    pekko.actor.serialization-bindings { "io.herald.node.cluster.CborSerializable" = jackson-cbor }
+                    """)
+                .withFallback(ConfigFactory.load()));
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    waiter.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertThat(cluster.selfMember().status()).isEqualTo(MemberStatus.up());
+      return null;
+    });
+    // Topic entities find every node's fan-out by its path: put a forwarding probe there.
+    fanoutProbe = testKit.createTestProbe();
+    fanout =
+        testKit.spawn(
+            Behaviors.receiveMessage(
+                m -> {
+                  fanoutProbe.ref().tell(m);
+                  return Behaviors.same();
+                }),
+            NodeFanout.NAME);
+    assertThat(fanout.path().toStringWithoutAddress()).isEqualTo(NodeFanout.PATH);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static final TopicEntity.Settings SETTINGS =
+      new TopicEntity.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), 3, 100);
+
+  private final TestProbe<TopicEntity.Command> viaShard = testKit.createTestProbe();
+  private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final TestProbe<TopicEntity.Published> acks = testKit.createTestProbe();
+
+  private ActorRef<TopicEntity.Command> start(String topic, TopicEntity.Settings settings) {
+    return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, new NodeMetrics()));
+  }
+
+  private TopicEntity.Publish publish(String event, String key) {
+    return new TopicEntity.Publish(event, "{}".getBytes(), false, acks.ref(), event.hashCode(), key);
+  }
+
+  @Test
+  void publishesWaitForTheInterestQueryThenGoOutNumberedInOrder() {
+    ActorRef<TopicEntity.Command> entity = start("room:held", SETTINGS);
+    NodeFanout.InterestQuery query = fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    assertThat(query.topic()).isEqualTo("room:held");
+
+    entity.tell(publish("a", null));
+    entity.tell(publish("b", null));
+    acks.expectNoMessage(NOTHING); // held: the owner does not know yet who must receive them
+    fanoutProbe.expectNoMessage(NOTHING);
+
+    entity.tell(new TopicEntity.Interest(fanout, true));
+    List<String> delivered = new ArrayList<>();
+    for (int seq = 1; seq <= 2; seq++) {
+      NodeFanout.Deliver d = fanoutProbe.expectMessageClass(NodeFanout.Deliver.class);
+      assertThat(d.seq()).isEqualTo(seq);
+      delivered.add(d.event());
+      TopicEntity.Published p = acks.expectMessageClass(TopicEntity.Published.class);
+      assertThat(p.seq()).isEqualTo(seq);
+      assertThat(p.epoch()).isEqualTo(d.epoch());
+    }
+    assertThat(delivered).containsExactly("a", "b");
+  }
+
+  @Test
+  void anUnansweredInterestQueryTimesOutAndTheEntityServesAnyway() {
+    TopicEntity.Settings quick = new TopicEntity.Settings(Duration.ofSeconds(30), Duration.ofMillis(300), 3, 100);
+    ActorRef<TopicEntity.Command> entity = start("room:silent", quick);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(publish("a", null));
+    // Nobody is interested, so nothing is delivered, but the publish is numbered.
+    assertThat(acks.expectMessageClass(TopicEntity.Published.class, Duration.ofSeconds(3)).seq()).isEqualTo(1);
+    fanoutProbe.expectNoMessage(NOTHING);
+  }
+
+  @Test
+  void publishesBeyondTheRecoveryBufferAreDroppedNotQueuedWithoutBound() {
+    ActorRef<TopicEntity.Command> entity = start("room:flood", SETTINGS); // recoveryBuffer 3
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    for (String e : List.of("a", "b", "c", "d", "e")) {
+      entity.tell(publish(e, null));
+    }
+    entity.tell(new TopicEntity.Interest(fanout, true));
+    List<String> delivered = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      delivered.add(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).event());
+    }
+    fanoutProbe.expectNoMessage(NOTHING);
+    assertThat(delivered).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyIsAnsweredWithTheFirstSeqAndNotSentAgain() {
+    ActorRef<TopicEntity.Command> entity = start("room:idem", SETTINGS);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, true));
+
+    entity.tell(publish("a", "key-1"));
+    entity.tell(publish("b", null));
+    entity.tell(publish("a", "key-1"));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(1);
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(2);
+    fanoutProbe.expectNoMessage(NOTHING);
+    assertThat(acks.receiveSeveralMessages(3)).extracting(TopicEntity.Published::seq).containsExactly(1L, 2L, 1L);
+  }
+
+  @Test
+  void aRegisteredNodeIsAnsweredWithTheEpochAndLastSeqAndGetsLaterMessages() {
+    ActorRef<TopicEntity.Command> entity = start("room:register", SETTINGS);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, false));
+    entity.tell(publish("a", null));
+    acks.expectMessageClass(TopicEntity.Published.class);
+
+    TestProbe<NodeFanout.Command> other = testKit.createTestProbe();
+    entity.tell(new TopicEntity.Register(other.ref()));
+    NodeFanout.TopicRegistered registered = other.expectMessageClass(NodeFanout.TopicRegistered.class);
+    assertThat(registered.seq()).isEqualTo(1);
+    entity.tell(publish("b", null));
+    assertThat(other.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(2);
+    fanoutProbe.expectNoMessage(NOTHING); // this node said it had no subscribers
+  }
+
+  @Test
+  void anIdleEntityPassivatesAndARegistrationMeanwhileGoesBackThroughTheShard() {
+    ActorRef<TopicEntity.Command> entity = start("room:idle", SETTINGS); // idle-passivation 500 ms
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, false));
+
+    ClusterSharding.Passivate<?> passivate = (ClusterSharding.Passivate<?>) shard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
+    assertThat(passivate.entity()).isEqualTo(entity);
+
+    TestProbe<NodeFanout.Command> late = testKit.createTestProbe();
+    TopicEntity.Register register = new TopicEntity.Register(late.ref());
+    entity.tell(register);
+    // This incarnation's state dies with it: the next one must get the registration.
+    assertThat(viaShard.expectMessageClass(TopicEntity.Register.class)).isEqualTo(register);
+    late.expectNoMessage(NOTHING);
+  }
+
+  @Test
+  void shardOfMatchesShardingsDefaultExtractor() {
+    for (String topic : List.of("room:1", "room:lobby", "game:€", "", "x".repeat(300))) {
+      assertThat(TopicEntity.shardOf(topic, 1000))
+          .isEqualTo(ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(topic, 1000));
+    }
+  }
+}
