@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.herald.loadtest.charts.Runs.Run;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -53,10 +54,12 @@ import org.jfree.data.xy.XYSeriesCollection;
  *
  * <pre>java -cp loadtest/target/herald-fanout.jar io.herald.loadtest.charts.BenchmarkCharts docs/data docs/img</pre>
  *
- * Files read: {@code setup.csv} (footnote, saturation threshold), {@code herald-sweep.csv} and
- * {@code herald-final.csv} (rows of the fan-out harness's {@code --csv}), {@code phoenix.csv} (Phoenix's
- * figures), {@code comparison.csv} (which Herald cell stands beside which Phoenix figure),
- * {@code memory-vs-sockets.csv} and {@code one-vs-three.csv}.
+ * Files read: {@code setup.csv} (footnote, saturation threshold, the sweep's conditions),
+ * {@code conditions.csv} (harness, cold or warm, JVM options, warm-up and build of every row; each chart names
+ * them), {@code herald-sweep.csv} (rows of the fan-out harness's {@code --csv}), {@code phoenix.csv}
+ * (Phoenix's figures), {@code runs.csv} (single runs by figure and conditions), {@code memory-vs-sockets.csv}
+ * and {@code one-vs-three.csv}. Only figures taken under the same harness and the same cold or warm state
+ * stand side by side.
  */
 public final class BenchmarkCharts {
 
@@ -80,12 +83,20 @@ public final class BenchmarkCharts {
     private static final Font AXIS_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font TICK_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final Font MARKER_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    private static final Font CAPTION_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    /** Pixels under a grid of panels for a one-line legend. */
+    private static final int LEGEND_ROOM = 34;
+    /** runs.csv gives RSS in GB (10^9 bytes), the memory chart's axis is MiB. */
+    private static final double GB_IN_MIB = 1e9 / (1 << 20);
 
     private final Path dataDir;
     private final Path outDir;
     private final String footnote;
     private final double saturationP99Ms;
+    private final String sweepConditions;
     private final CsvTable phoenix;
+    private final RunConditions conditions;
+    private final Runs runs;
 
     private BenchmarkCharts(Path dataDir, Path outDir) throws IOException {
         this.dataDir = dataDir;
@@ -93,17 +104,26 @@ public final class BenchmarkCharts {
         CsvTable setup = table("setup.csv");
         this.footnote = setup.text(setup.rowWhere("key", "footnote"), "value");
         this.saturationP99Ms = setup.number(setup.rowWhere("key", "saturation_p99_ms"), "value");
+        this.sweepConditions = setup.text(setup.rowWhere("key", "sweep_conditions"), "value");
         this.phoenix = table("phoenix.csv");
+        this.conditions = RunConditions.read(dataDir.resolve("conditions.csv"));
+        this.runs = Runs.read(dataDir, conditions);
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: BenchmarkCharts <data dir> <output dir>   (e.g. docs/data docs/img)");
+        if (args.length != 2 && args.length != 3) {
+            System.err.println("usage: BenchmarkCharts <data dir> <output dir> [<markdown file>]"
+                    + "   (e.g. docs/data docs/img docs/benchmarks.md: also rewrites its generated tables)");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
         for (Path written : draw(Path.of(args[0]), Path.of(args[1]))) {
             System.out.println("wrote " + written);
+        }
+        if (args.length == 3) {
+            Path markdown = Path.of(args[2]);
+            BenchmarkTables.updateFile(Path.of(args[0]), markdown);
+            System.out.println("rewrote the generated tables of " + markdown);
         }
     }
 
@@ -149,18 +169,8 @@ public final class BenchmarkCharts {
         XYPlot plot = new XYPlot(data, load, latency, lines);
         stylePlot(plot);
 
-        int saturation = phoenix.rowWhere("key", "saturation_deliveries_per_s");
-        IntervalMarker phoenixBand = new IntervalMarker(phoenix.number(saturation, "low"), phoenix.number(saturation, "high"));
-        phoenixBand.setPaint(PHOENIX_LIGHT);
-        phoenixBand.setAlpha(0.6f);
-        phoenixBand.setLabel("Phoenix 1.7.24: p99 passes 1 s here (" + range(phoenix, saturation) + ")");
-        phoenixBand.setLabelFont(MARKER_FONT);
-        phoenixBand.setLabelBackgroundColor(new Color(255, 255, 255, 0));
-        phoenixBand.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        phoenixBand.setLabelTextAnchor(TextAnchor.TOP_LEFT);
-        phoenixBand.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(6, 6, 6, 6));
-        plot.addDomainMarker(phoenixBand, Layer.BACKGROUND);
-
+        // No Phoenix band here: Phoenix's saturation point was found with phx-bench, which takes more of the
+        // shared cores than this harness, so the two points are not the same measurement.
         ValueMarker oneSecond = new ValueMarker(saturationP99Ms, Color.RED.darker(), new BasicStroke(1.5f,
                 BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
         oneSecond.setLabel("p99 = " + number(saturationP99Ms) + " ms: saturated");
@@ -210,146 +220,200 @@ public final class BenchmarkCharts {
         return write(chart, CPU_VS_LOAD);
     }
 
-    // 3. RSS per idle joined socket and total RSS against the number of sockets, Herald and Phoenix
+    // 3. Herald's RSS per idle joined socket and total RSS against the number of sockets, with the production
+    //    profile's idle RSS beside the total: the points were taken on JVM defaults, which start far smaller
     private Path memoryVsSockets() throws IOException {
         CsvTable memory = table("memory-vs-sockets.csv");
-        Map<String, XYSeries> perSocket = new LinkedHashMap<>();
-        Map<String, XYSeries> total = new LinkedHashMap<>();
+        XYSeries perSocket = new XYSeries("RSS per socket (KB, left)", true, true);
+        XYSeries total = new XYSeries("total RSS after the settle (MiB, right)", true, true);
+        String id = null;
         for (int row = 0; row < memory.size(); row++) {
-            String server = memory.text(row, "server");
+            if (!memory.text(row, "server").equals("Herald")) {
+                continue; // Phoenix's rows were taken with phx-bench: its per-socket figure is in herald-vs-phoenix.png
+            }
+            String rowConditions = memory.text(row, "conditions");
+            if (id != null && !id.equals(rowConditions)) {
+                throw new IllegalArgumentException("memory-vs-sockets.csv: Herald rows under two conditions, "
+                        + id + " and " + rowConditions + "; one line per conditions is not drawn yet");
+            }
+            id = rowConditions;
             double sockets = memory.number(row, "sockets");
-            perSocket.computeIfAbsent(server, s -> new XYSeries(s + ": RSS per socket (KB)", true, true))
-                    .add(sockets, memory.number(row, "bytes_per_socket") / 1000.0);
-            total.computeIfAbsent(server, s -> new XYSeries(s + ": total RSS after settle (MiB)", true, true))
-                    .add(sockets, memory.number(row, "rss_after_settle_mib"));
+            perSocket.add(sockets, memory.number(row, "bytes_per_socket") / 1000.0);
+            total.add(sockets, memory.number(row, "rss_after_settle_mib"));
         }
-        XYSeriesCollection perSocketData = new XYSeriesCollection();
-        perSocket.values().forEach(perSocketData::addSeries);
-        XYSeriesCollection totalData = new XYSeriesCollection();
-        total.values().forEach(totalData::addSeries);
-
+        if (id == null) {
+            throw new IllegalArgumentException("memory-vs-sockets.csv: no Herald rows");
+        }
         NumberAxis sockets = new NumberAxis("idle joined sockets (100 topics)");
         sockets.setNumberFormatOverride(NumberFormat.getIntegerInstance(Locale.ENGLISH));
         styleAxis(sockets);
         NumberAxis kb = new NumberAxis("RSS per idle socket (KB = 1,000 bytes)");
         styleAxis(kb);
         XYLineAndShapeRenderer perSocketLines = new XYLineAndShapeRenderer(true, true);
-        XYPlot plot = new XYPlot(perSocketData, sockets, kb, perSocketLines);
+        perSocketLines.setSeriesPaint(0, HERALD);
+        perSocketLines.setSeriesStroke(0, new BasicStroke(2.5f));
+        XYPlot plot = new XYPlot(new XYSeriesCollection(perSocket), sockets, kb, perSocketLines);
         stylePlot(plot);
-        NumberAxis mib = new NumberAxis("total server RSS (MiB)");
+        NumberAxis mib = new NumberAxis("total server RSS (MiB = 2^20 bytes)");
         styleAxis(mib);
         plot.setRangeAxis(1, mib);
-        plot.setDataset(1, totalData);
+        plot.setDataset(1, new XYSeriesCollection(total));
         plot.mapDatasetToRangeAxis(1, 1);
         XYLineAndShapeRenderer totalLines = new XYLineAndShapeRenderer(true, true);
+        totalLines.setSeriesPaint(0, HERALD_LIGHT);
+        totalLines.setSeriesStroke(0, new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
+                10f, new float[] {6f, 4f}, 0f));
         plot.setRenderer(1, totalLines);
-        int series = 0;
-        for (String server : perSocket.keySet()) {
-            boolean isHerald = series == 0;
-            perSocketLines.setSeriesPaint(series, isHerald ? HERALD : PHOENIX);
-            perSocketLines.setSeriesStroke(series, new BasicStroke(2.5f));
-            totalLines.setSeriesPaint(series, isHerald ? HERALD_LIGHT : PHOENIX_LIGHT);
-            totalLines.setSeriesStroke(series, new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
-                    10f, new float[] {6f, 4f}, 0f));
-            series++;
-        }
-        int reference = phoenix.rowWhere("key", "rss_per_idle_socket_kb");
-        IntervalMarker band = new IntervalMarker(phoenix.number(reference, "low"), phoenix.number(reference, "high"));
-        band.setPaint(PHOENIX_LIGHT);
-        band.setAlpha(0.7f);
-        band.setLabel("Phoenix 1.7.24: " + range(phoenix, reference) + " per socket");
-        band.setLabelFont(MARKER_FONT);
-        band.setLabelBackgroundColor(new Color(255, 255, 255, 0));
-        band.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
-        band.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
-        plot.addRangeMarker(band, Layer.BACKGROUND);
-        kb.setUpperBound(Math.max(kb.getUpperBound(), phoenix.number(reference, "high") * 1.15));
 
-        JFreeChart chart = chart("Server memory against idle sockets: per socket (left) and in total (right)", plot,
-                "One fresh server per point; RSS delta per socket 10 s after the last join. " + footnote);
+        List<Run> idle = runs.of("idle_rss_gb", null);
+        String subtitle = "One fresh node per point; RSS delta per socket 10 s after the last join. Points: "
+                + conditions.describe(id) + ".";
+        if (!idle.isEmpty()) {
+            String idleConditions = idle.get(0).conditions();
+            double low = Runs.minimum(idle) * GB_IN_MIB;
+            double high = Runs.maximum(idle) * GB_IN_MIB;
+            IntervalMarker band = new IntervalMarker(low, high);
+            band.setPaint(PHOENIX_LIGHT);
+            band.setAlpha(0.7f);
+            band.setLabel("a node on the " + conditions.label(idleConditions) + ", idle with no socket: "
+                    + number(Runs.minimum(idle)) + "–" + number(Runs.maximum(idle)) + " GB (right axis)");
+            band.setLabelFont(MARKER_FONT);
+            band.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+            band.setLabelAnchor(RectangleAnchor.BOTTOM_LEFT);
+            band.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            band.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(4, 60, 4, 4));
+            plot.addRangeMarker(1, band, Layer.BACKGROUND);
+            mib.setUpperBound(high * 1.1);
+            subtitle += "\nNot the production profile: with its fixed 1 GiB young generation, touched by the start-up"
+                    + " warm-up, a node idles at " + number(Runs.minimum(idle)) + "–" + number(Runs.maximum(idle))
+                    + " GB before its first socket (band). Size memory from that, not from the points. " + footnote;
+        } else {
+            subtitle += " " + footnote;
+        }
+        kb.setUpperBound(maximum(perSocket) * 1.4);
+        JFreeChart chart = chart("Herald's memory against idle sockets: per socket (left) and in total (right)", plot,
+                subtitle);
         return write(chart, MEMORY_VS_SOCKETS);
     }
 
-    // 4. one node against three: p50 / p99 and CPU per 1M deliveries per scenario
+    // 4. one node against three, one panel per scenario and figure; each scenario under one harness
     private Path oneVsThreeNodes() throws IOException {
-        CsvTable runs = table("one-vs-three.csv");
-        DefaultCategoryDataset latency = new DefaultCategoryDataset();
-        DefaultCategoryDataset cpu = new DefaultCategoryDataset();
-        for (int row = 0; row < runs.size(); row++) {
-            String scenario = runs.text(row, "scenario");
-            String nodes = nodesLabel(runs.number(row, "nodes"));
-            latency.addValue(runs.number(row, "p50_ms"), "p50, " + nodes, scenario);
-            latency.addValue(runs.number(row, "p99_ms"), "p99, " + nodes, scenario);
-            double perMillion = runs.number(row, "cpu_s_per_1m");
-            cpu.addValue(Double.isNaN(perMillion) ? null : perMillion, nodes, scenario);
+        CsvTable pairs = table("one-vs-three.csv");
+        Map<String, List<Integer>> byScenario = new LinkedHashMap<>();
+        for (int row = 0; row < pairs.size(); row++) {
+            byScenario.computeIfAbsent(pairs.text(row, "scenario"), s -> new ArrayList<>()).add(row);
         }
-        LogAxis ms = latencyAxis();
-        BarRenderer latencyBars = valueLabelledBars();
-        // series in the order added: p50 and p99 of one node, then of three; one hue per node count
-        latencyBars.setSeriesPaint(0, HERALD_LIGHT);
-        latencyBars.setSeriesPaint(1, HERALD);
-        latencyBars.setSeriesPaint(2, new Color(0xa6, 0xdb, 0xa0));
-        latencyBars.setSeriesPaint(3, THIRD);
-        CategoryPlot latencyPlot = new CategoryPlot(latency, null, ms, latencyBars);
-        latencyPlot.setRangeAxis(ms);
-        stylePlot(latencyPlot);
-        ms.setLowerBound(Math.max(0.01, minimum(latency) / 3));
-        ms.setUpperBound(maximum(latency) * 4);
-
-        NumberAxis seconds = new NumberAxis("server CPU s per 1M deliveries");
-        styleAxis(seconds);
-        seconds.setUpperMargin(0.25);
-        BarRenderer cpuBars = valueLabelledBars();
-        cpuBars.setSeriesPaint(0, HERALD);
-        cpuBars.setSeriesPaint(1, THIRD);
-        CategoryPlot cpuPlot = new CategoryPlot(cpu, null, seconds, cpuBars);
-        stylePlot(cpuPlot);
-
-        CategoryAxis scenarios = new CategoryAxis();
-        scenarios.setTickLabelFont(TICK_FONT);
-        scenarios.setMaximumCategoryLabelLines(3);
-        CombinedDomainCategoryPlot plot = new CombinedDomainCategoryPlot(scenarios);
-        plot.add(latencyPlot, 3);
-        plot.add(cpuPlot, 2);
-        plot.setGap(12);
-        JFreeChart chart = chart("One node against three: latency and server CPU at the same load", plot,
-                "All nodes and the harness share the machine; 3-node CPU summed over the nodes. " + footnote);
-        return write(chart, ONE_VS_THREE_NODES);
-    }
-
-    // 5. one small panel per figure: Phoenix's range beside Herald's measured value
-    private Path heraldVsPhoenix() throws IOException {
-        CsvTable comparison = table("comparison.csv");
-        CsvTable herald = table("herald-final.csv");
         List<JFreeChart> panels = new ArrayList<>();
-        for (int row = 0; row < comparison.size(); row++) {
-            int reference = phoenix.rowWhere("key", comparison.text(row, "key"));
-            int measured = herald.rowWhere("label", comparison.text(row, "herald_label"));
-            double heraldValue = herald.number(measured, comparison.text(row, "herald_column"))
-                    * comparison.number(row, "herald_scale");
-            panels.add(comparisonPanel(phoenix.text(reference, "figure"), phoenix.text(reference, "unit"),
-                    phoenix.number(reference, "low"), phoenix.number(reference, "high"), heraldValue));
+        for (Map.Entry<String, List<Integer>> scenario : byScenario.entrySet()) {
+            DefaultCategoryDataset latency = new DefaultCategoryDataset();
+            DefaultCategoryDataset cpu = new DefaultCategoryDataset();
+            List<String> captions = new ArrayList<>();
+            String harness = null;
+            for (int row : scenario.getValue()) {
+                String id = pairs.text(row, "conditions");
+                String rowHarness = conditions.field(id, "harness");
+                if (harness != null && !harness.equals(rowHarness)) {
+                    throw new IllegalArgumentException("one-vs-three.csv: scenario " + scenario.getKey()
+                            + " mixes harnesses (" + harness + ", " + rowHarness + ")");
+                }
+                harness = rowHarness;
+                String nodes = nodesLabel(pairs.number(row, "nodes"));
+                latency.addValue(pairs.number(row, "p50_ms"), nodes, "p50");
+                latency.addValue(pairs.number(row, "p99_ms"), nodes, "p99");
+                double perMillion = pairs.number(row, "cpu_s_per_1m");
+                if (!Double.isNaN(perMillion)) {
+                    cpu.addValue(perMillion, nodes, "server CPU per 1M");
+                }
+                captions.add(nodes + ": " + conditions.label(id) + ", " + conditions.field(id, "state").split(":")[0]);
+            }
+            String caption = harness + ". " + String.join("; ", captions);
+            panels.add(nodesPanel(scenario.getKey() + ": latency", caption, latency, latencyAxis()));
+            if (cpu.getColumnCount() > 0) {
+                NumberAxis seconds = new NumberAxis("s per 1M deliveries (3 nodes: summed)");
+                styleAxis(seconds);
+                seconds.setUpperMargin(0.25);
+                panels.add(nodesPanel(scenario.getKey() + ": server CPU", caption, cpu, seconds));
+            }
         }
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setPaint(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            int top = drawHeading(g, "Herald beside Phoenix 1.7.24, same machine and harness scenarios (lower is better)",
-                    "Phoenix: phx-bench, its measured range. Herald: Java fan-out harness, one run (node warmed up at start). " + footnote);
-            int columns = 3;
-            int rows = (panels.size() + columns - 1) / columns;
-            double cellWidth = (double) WIDTH / columns;
-            double cellHeight = (double) (HEIGHT - top - 4) / rows;
-            for (int i = 0; i < panels.size(); i++) {
-                Rectangle2D cell = new Rectangle2D.Double((i % columns) * cellWidth + 4, top + (i / columns) * cellHeight,
-                        cellWidth - 8, cellHeight - 6);
-                panels.get(i).draw(g, cell);
+            prepare(g);
+            int top = drawHeading(g, "One node against three at the same load (lower is better)",
+                    "All nodes and the harness share the machine, so the 3-node figures include that contention. "
+                            + "Each panel: one harness.\n" + footnote);
+            drawPanels(g, panels, top, 3, LEGEND_ROOM);
+            drawLegend(g, 20, HEIGHT - 22, new Object[][] {{HERALD, "1 node"}, {THIRD, "3 nodes"}}, true);
+        } finally {
+            g.dispose();
+        }
+        Path file = outDir.resolve(ONE_VS_THREE_NODES);
+        ImageIO.write(image, "png", file.toFile());
+        return file;
+    }
+
+    private static JFreeChart nodesPanel(String title, String caption, DefaultCategoryDataset data, ValueAxis axis) {
+        BarRenderer bars = valueLabelledBars();
+        bars.setSeriesPaint(0, HERALD);
+        bars.setSeriesPaint(1, THIRD);
+        CategoryAxis categories = new CategoryAxis();
+        categories.setTickLabelFont(AXIS_FONT);
+        CategoryPlot plot = new CategoryPlot(data, categories, axis, bars);
+        stylePlot(plot);
+        if (axis instanceof LogAxis log) {
+            log.setLowerBound(Math.max(0.01, minimum(data) / 3));
+            log.setUpperBound(maximum(data) * 4);
+        }
+        JFreeChart chart = new JFreeChart(title, PANEL_TITLE_FONT, plot, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        TextTitle note = new TextTitle(caption, CAPTION_FONT);
+        note.setPaint(Color.DARK_GRAY);
+        chart.addSubtitle(note);
+        return chart;
+    }
+
+    // 5. one small panel per figure: Phoenix's range beside Herald's, both under phx-bench on a cold server
+    private Path heraldVsPhoenix() throws IOException {
+        List<JFreeChart> panels = new ArrayList<>();
+        List<String> left = new ArrayList<>();
+        for (int row = 0; row < phoenix.size(); row++) {
+            String key = phoenix.text(row, "key");
+            String phoenixConditions = phoenix.text(row, "conditions");
+            List<Run> herald = runs.likeFor(key, phoenixConditions);
+            if (herald.isEmpty()) {
+                left.add(phoenix.text(row, "figure"));
+                continue;
             }
+            String heraldConditions = herald.get(0).conditions();
+            String caption = "Herald: " + conditions.label(heraldConditions) + ", " + herald.size()
+                    + (herald.size() == 1 ? " run" : " runs")
+                    + (herald.size() > 2 ? ", median " + BenchmarkTables.exact(Runs.median(herald)) : "");
+            panels.add(comparisonPanel(phoenix.text(row, "figure"), caption, phoenix.text(row, "unit"),
+                    phoenix.number(row, "low"), phoenix.number(row, "high"), Runs.minimum(herald), Runs.maximum(herald)));
+        }
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            prepare(g);
+            String phoenixState = phoenix.size() > 0 ? conditions.field(phoenix.text(0, "conditions"), "state") : "";
+            int top = drawHeading(g, "Herald beside Phoenix 1.7.24 (lower is better)",
+                    "Both: " + (phoenix.size() > 0 ? conditions.field(phoenix.text(0, "conditions"), "harness") : "")
+                            + ", " + phoenixState + "; bars span the lowest to the highest run. " + footnote
+                            + (left.isEmpty() ? "" : "\nNot drawn (no Herald run under the same harness and state): "
+                                    + String.join(", ", left) + "."));
+            int columns = 3;
+            drawPanels(g, panels, top, columns, 4);
+            int rows = (panels.size() + columns - 1) / columns;
             if (panels.size() % columns != 0) {
-                drawLegend(g, ((panels.size() % columns) * cellWidth) + 20, top + (rows - 1) * cellHeight + 30);
+                double cellWidth = (double) WIDTH / columns;
+                double cellHeight = (double) (HEIGHT - top - 4) / rows;
+                drawLegend(g, ((panels.size() % columns) * cellWidth) + 20, top + (rows - 1) * cellHeight + 30,
+                        new Object[][] {
+                            {PHOENIX, "Phoenix 1.7.24, low end of its range"},
+                            {PHOENIX_LIGHT, "Phoenix 1.7.24, up to the high end"},
+                            {HERALD, "Herald, lowest run"},
+                            {HERALD_LIGHT, "Herald, up to the highest run"},
+                        }, false);
             }
         } finally {
             g.dispose();
@@ -359,14 +423,15 @@ public final class BenchmarkCharts {
         return file;
     }
 
-    private static JFreeChart comparisonPanel(String figure, String unit, double low, double high, double heraldValue) {
+    private static JFreeChart comparisonPanel(String figure, String caption, String unit, double phoenixLow,
+            double phoenixHigh, double heraldLow, double heraldHigh) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         String phoenixBar = "Phoenix";
         String heraldBar = "Herald";
-        data.addValue(low, "low", phoenixBar);
-        data.addValue(high - low, "range", phoenixBar);
-        data.addValue(heraldValue, "low", heraldBar);
-        data.addValue(0.0, "range", heraldBar);
+        data.addValue(phoenixLow, "low", phoenixBar);
+        data.addValue(phoenixHigh - phoenixLow, "range", phoenixBar);
+        data.addValue(heraldLow, "low", heraldBar);
+        data.addValue(heraldHigh - heraldLow, "range", heraldBar);
         StackedBarRenderer bars = new StackedBarRenderer() {
             @Override
             public Paint getItemPaint(int series, int column) {
@@ -385,16 +450,41 @@ public final class BenchmarkCharts {
         sides.setTickLabelFont(AXIS_FONT);
         NumberAxis values = new NumberAxis(unit);
         styleAxis(values);
-        values.setUpperBound(Math.max(high, heraldValue) * 1.3);
+        values.setUpperBound(Math.max(phoenixHigh, heraldHigh) * 1.3);
         CategoryPlot plot = new CategoryPlot(data, sides, values, bars);
         stylePlot(plot);
         plot.setOrientation(PlotOrientation.VERTICAL);
-        String phoenixText = number(low) + "–" + number(high);
-        addBarLabel(plot, phoenixBar, high, phoenixText);
-        addBarLabel(plot, heraldBar, heraldValue, number(heraldValue));
+        addBarLabel(plot, phoenixBar, phoenixHigh, rangeText(phoenixLow, phoenixHigh));
+        addBarLabel(plot, heraldBar, heraldHigh, rangeText(heraldLow, heraldHigh));
         JFreeChart chart = new JFreeChart(figure, PANEL_TITLE_FONT, plot, false);
         chart.setBackgroundPaint(Color.WHITE);
+        TextTitle note = new TextTitle(caption, CAPTION_FONT);
+        note.setPaint(Color.DARK_GRAY);
+        chart.addSubtitle(note);
         return chart;
+    }
+
+    private static String rangeText(double low, double high) {
+        return low == high ? BenchmarkTables.exact(low) : BenchmarkTables.exact(low) + "–" + BenchmarkTables.exact(high);
+    }
+
+    private static void prepare(Graphics2D g) {
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setPaint(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+    }
+
+    /** Panels in a grid of {@code columns} between {@code top} and {@code bottomRoom} above the bottom edge. */
+    private static void drawPanels(Graphics2D g, List<JFreeChart> panels, int top, int columns, int bottomRoom) {
+        int rows = Math.max(1, (panels.size() + columns - 1) / columns);
+        double cellWidth = (double) WIDTH / columns;
+        double cellHeight = (double) (HEIGHT - top - bottomRoom) / rows;
+        for (int i = 0; i < panels.size(); i++) {
+            Rectangle2D cell = new Rectangle2D.Double((i % columns) * cellWidth + 4, top + (i / columns) * cellHeight,
+                    cellWidth - 8, cellHeight - 6);
+            panels.get(i).draw(g, cell);
+        }
     }
 
     private static void addBarLabel(CategoryPlot plot, String bar, double value, String text) {
@@ -405,23 +495,27 @@ public final class BenchmarkCharts {
         plot.addAnnotation(label);
     }
 
-    private void drawLegend(Graphics2D g, double x, double y) {
+    /** Colour swatches with their labels, one under the other or (horizontal) on one line. */
+    private static void drawLegend(Graphics2D g, double x, double y, Object[][] entries, boolean horizontal) {
         g.setFont(SUBTITLE_FONT);
-        Object[][] entries = {
-            {PHOENIX, "Phoenix 1.7.24, low end of its range"},
-            {PHOENIX_LIGHT, "Phoenix 1.7.24, up to the high end"},
-            {HERALD, "Herald, measured"},
-        };
+        FontMetrics metrics = g.getFontMetrics();
+        double at = x;
         int line = 0;
         for (Object[] entry : entries) {
+            String text = (String) entry[1];
+            int top = horizontal ? (int) y : (int) y + line * 24;
             g.setPaint((Color) entry[0]);
-            g.fillRect((int) x, (int) y + line * 24, 18, 14);
+            g.fillRect((int) at, top, 18, 14);
             g.setPaint(Color.DARK_GRAY);
-            g.drawString((String) entry[1], (int) x + 26, (int) y + line * 24 + 12);
+            g.drawString(text, (int) at + 26, top + 12);
+            if (horizontal) {
+                at += 26 + metrics.stringWidth(text) + 30;
+            }
             line++;
         }
     }
 
+    /** The title, then each line of the subtitle, centred; returns where the panels may start. */
     private static int drawHeading(Graphics2D g, String title, String subtitle) {
         g.setPaint(Color.BLACK);
         g.setFont(TITLE_FONT);
@@ -431,9 +525,32 @@ public final class BenchmarkCharts {
         g.setFont(SUBTITLE_FONT);
         g.setPaint(Color.DARK_GRAY);
         FontMetrics subtitleMetrics = g.getFontMetrics();
-        y += 6 + subtitleMetrics.getAscent();
-        g.drawString(subtitle, (WIDTH - subtitleMetrics.stringWidth(subtitle)) / 2, y);
+        y += 4;
+        for (String paragraph : subtitle.split("\n")) {
+            for (String line : wrap(paragraph, subtitleMetrics, WIDTH - 20)) {
+                y += 2 + subtitleMetrics.getAscent();
+                g.drawString(line, (WIDTH - subtitleMetrics.stringWidth(line)) / 2, y);
+            }
+        }
         return y + 12;
+    }
+
+    /** The words of {@code text} in lines no wider than {@code width}. */
+    private static List<String> wrap(String text, FontMetrics metrics, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && metrics.stringWidth(line + " " + word) > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     /** Milliseconds on a log scale, one tick per decade. */
@@ -499,9 +616,9 @@ public final class BenchmarkCharts {
     }
 
     private String sweepFootnote(CsvTable sweep) {
-        return "Fan-out harness (Java), " + number(sweep.number(0, "seconds")) + " s per step, "
+        return conditions.describe(sweepConditions) + ".\n" + number(sweep.number(0, "seconds")) + " s per step, "
                 + number(sweep.number(0, "size")) + "-byte payload; lowest delivery ratio of a step "
-                + number(100 * minimum(sweep, "delivery_ratio")) + " %. " + footnote;
+                + number(100 * minimum(sweep, "delivery_ratio")) + " %. Not the production profile. " + footnote;
     }
 
     private static String nodesLabel(double nodes) {
@@ -525,6 +642,10 @@ public final class BenchmarkCharts {
             min = Math.min(min, table.number(row, column));
         }
         return min;
+    }
+
+    private static double maximum(XYSeries series) {
+        return series.getMaxY();
     }
 
     private static double minimum(DefaultCategoryDataset data) {
