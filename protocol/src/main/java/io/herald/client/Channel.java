@@ -4,6 +4,7 @@ import io.herald.protocol.EncodedFrame;
 import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.Reply;
+import io.herald.protocol.ReservedEvents;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -39,10 +40,10 @@ import org.slf4j.LoggerFactory;
 public final class Channel {
   private static final Logger log = LoggerFactory.getLogger(Channel.class);
 
-  public static final String JOIN = "phx_join";
-  public static final String LEAVE = "phx_leave";
-  public static final String CLOSE = "phx_close";
-  public static final String ERROR = "phx_error";
+  public static final String JOIN = ReservedEvents.JOIN;
+  public static final String LEAVE = ReservedEvents.LEAVE;
+  public static final String CLOSE = ReservedEvents.CLOSE;
+  public static final String ERROR = ReservedEvents.ERROR;
 
   private final Socket socket;
   private final String topic;

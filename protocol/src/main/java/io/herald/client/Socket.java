@@ -5,6 +5,7 @@ import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
+import io.herald.protocol.ReservedEvents;
 import io.herald.protocol.Serializer;
 import io.herald.protocol.ServerFrame;
 import java.io.IOException;
@@ -63,8 +64,8 @@ import org.slf4j.LoggerFactory;
 public final class Socket implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Socket.class);
 
-  static final String PHOENIX_TOPIC = "phoenix";
-  static final String HEARTBEAT_EVENT = "heartbeat";
+  static final String PHOENIX_TOPIC = ReservedEvents.PHOENIX_TOPIC;
+  static final String HEARTBEAT_EVENT = ReservedEvents.HEARTBEAT;
   static final int ABNORMAL_CLOSURE = 1006;
   // reasons given to channels' phx_error handlers, as phoenix.js's triggerChanError
   static final String CONNECTION_CLOSED = "connection_closed";
