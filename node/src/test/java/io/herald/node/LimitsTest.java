@@ -125,9 +125,15 @@ class LimitsTest {
             TestNode.start(List.of(), Map.of("herald.socket.max-topic-length", 20, "herald.socket.max-payload-size", "1 KiB"));
         RawWebSocket ws = RawWebSocket.connect(node.port(), V2)) {
       String longTopic = "room:" + "x".repeat(16);
+      String echoed = longTopic.substring(0, 20); // a reply echoes at most max-topic-length bytes
       ws.sendText("[\"1\",\"1\",\"" + longTopic + "\",\"phx_join\",{}]");
       assertThat(ws.readTextOrClose().text())
-          .isEqualTo("[\"1\",\"1\",\"" + longTopic + "\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"topic too long\"}}]");
+          .isEqualTo("[\"1\",\"1\",\"" + echoed + "\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"topic too long\"}}]");
+      // Any other event on such a topic too, without repeating the client's topic in full.
+      String hugeTopic = "room:" + "z".repeat(100_000);
+      ws.sendText("[null,\"9\",\"" + hugeTopic + "\",\"shout\",{}]");
+      assertThat(ws.readTextOrClose().text())
+          .isEqualTo("[null,\"9\",\"" + hugeTopic.substring(0, 20) + "\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"topic too long\"}}]");
       String big = "{\"body\":\"" + "y".repeat(1100) + "\"}";
       ws.sendText("[\"2\",\"2\",\"room:a\",\"phx_join\"," + big + "]");
       assertThat(ws.readTextOrClose().text()).contains("\"reason\":\"payload too large\"");

@@ -56,6 +56,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("malformed.test.js", 3);
     FILES.put("pipelining.test.js", 3);
     FILES.put("auth.test.js", 4);
+    FILES.put("reserved.test.js", 4);
   }
 
   /** A hung file is killed after this; a healthy one takes under 10 seconds. */

@@ -17,6 +17,8 @@ public enum ReplyReason {
   TOPIC_TOO_LONG("topic too long"),
   PAYLOAD_TOO_LARGE("payload too large"),
   UNAUTHORIZED("unauthorized"),
+  /** A client push of an event the protocol reserves ({@link ReservedEvents#isReserved}). */
+  RESERVED_EVENT("reserved event"),
   RATE_LIMITED("rate limited");
 
   /** The {@code phx_error} payload of a channel whose handler threw (not a reply). */

@@ -19,10 +19,19 @@ public final class ReservedEvents {
   /** The prefix Phoenix reserves: every event that starts with it belongs to the protocol. */
   public static final String PREFIX = "phx_";
 
+  /** Phoenix Presence's events, which phoenix.js's {@code Presence} applies to its state. */
+  public static final String PRESENCE_STATE = "presence_state";
+
+  public static final String PRESENCE_DIFF = "presence_diff";
+
   private ReservedEvents() {}
 
-  /** Whether {@code event} is the protocol's, not an application's. */
+  /**
+   * Whether {@code event} is the protocol's, not an application's: every {@code phx_} event and
+   * Presence's two. Clients may not push them and the API may not broadcast them, or every member's
+   * phoenix.js would act on a forgery (close the channel, rejoin, show someone online).
+   */
   public static boolean isReserved(String event) {
-    return event.startsWith(PREFIX);
+    return event.startsWith(PREFIX) || PRESENCE_STATE.equals(event) || PRESENCE_DIFF.equals(event);
   }
 }

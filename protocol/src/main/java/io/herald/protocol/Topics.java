@@ -16,6 +16,29 @@ public final class Topics {
     return topic.length() > maxBytes || (topic.length() * 3 > maxBytes && utf8Length(topic) > maxBytes);
   }
 
+  /**
+   * {@code topic} as it may be echoed in a reply: whole when it is within {@code maxBytes}, else cut to
+   * them on a character boundary, so that no reply repeats more client input than the limit allows.
+   */
+  public static String cut(String topic, int maxBytes) {
+    if (!tooLong(topic, maxBytes)) {
+      return topic;
+    }
+    int bytes = 0;
+    int end = 0;
+    while (end < topic.length()) {
+      char c = topic.charAt(end);
+      boolean pair = Character.isHighSurrogate(c) && end + 1 < topic.length() && Character.isLowSurrogate(topic.charAt(end + 1));
+      int size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+      if (bytes + size > maxBytes) {
+        break;
+      }
+      bytes += size;
+      end += pair ? 2 : 1;
+    }
+    return topic.substring(0, end);
+  }
+
   /** The UTF-8 length of {@code s}; an unpaired surrogate counts as the 3 bytes of its replacement. */
   public static int utf8Length(CharSequence s) {
     int bytes = 0;

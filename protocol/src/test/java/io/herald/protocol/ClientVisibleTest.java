@@ -47,6 +47,17 @@ class ClientVisibleTest {
     for (String event : new String[] {ReservedEvents.JOIN, ReservedEvents.LEAVE, ReservedEvents.CLOSE, ReservedEvents.ERROR, ReservedEvents.REPLY}) {
       assertThat(ReservedEvents.isReserved(event)).as(event).isTrue();
     }
+    assertThat(ReservedEvents.isReserved(ReservedEvents.PRESENCE_DIFF)).isTrue();
+    assertThat(ReservedEvents.isReserved(ReservedEvents.PRESENCE_STATE)).isTrue();
     assertThat(ReservedEvents.isReserved("shout")).isFalse();
+  }
+
+  @Test
+  void anOverlongTopicIsCutToTheLimitOnACharacterBoundary() {
+    assertThat(Topics.cut("room:1", 255)).isEqualTo("room:1");
+    assertThat(Topics.cut("a".repeat(300), 255)).hasSize(255);
+    String cut = Topics.cut("é".repeat(200), 255); // 2 bytes each: 127 fit
+    assertThat(cut).isEqualTo("é".repeat(127));
+    assertThat(Topics.cut("a" + "\uD83D\uDE00".repeat(100), 6)).isEqualTo("a\uD83D\uDE00");
   }
 }

@@ -29,10 +29,12 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
@@ -113,15 +115,18 @@ final class ApiRoutes extends AllDirectives {
                                 path("stats", () -> get(this::stats)))))));
   }
 
-  /** Bearer key, compared in constant time; with no key configured, loopback callers only. */
+  /**
+   * Bearer key, compared in constant time; with no key configured, loopback callers only, judged by
+   * the TCP peer's address: X-Forwarded-For and X-Real-IP are the caller's to forge.
+   */
   private Route authorized(java.util.function.Supplier<Route> inner) {
-    return extractClientIP(
-        client ->
+    return extractRequest(
+        request ->
             optionalHeaderValueByName(
                 "Authorization",
                 header -> {
                   if (key == null) {
-                    return isLoopback(client)
+                    return isLoopbackPeer(request)
                         ? inner.get()
                         : complete(problem(Problem.of(403, "forbidden", "Forbidden",
                             "no API key is configured (HERALD_API_KEY): only loopback callers are answered")));
@@ -136,8 +141,9 @@ final class ApiRoutes extends AllDirectives {
                 }));
   }
 
-  private static boolean isLoopback(RemoteAddress client) {
-    Optional<InetAddress> address = client.getAddress();
+  /** The TCP peer (pekko.http.server.remote-address-attribute), never a forwarding header. */
+  static boolean isLoopbackPeer(HttpRequest request) {
+    Optional<InetAddress> address = request.getAttribute(AttributeKeys.remoteAddress).flatMap(RemoteAddress::getAddress);
     return address.isPresent() && address.get().isLoopbackAddress();
   }
 

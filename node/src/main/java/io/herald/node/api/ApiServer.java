@@ -35,7 +35,7 @@ public final class ApiServer {
     ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, openSockets, metrics);
     ServerBinding binding =
         Http.get(system)
-            .newServerAt(settings.host(), settings.port())
+            .newServerAt(settings.bindHost(), settings.port())
             .bind(routes.routes())
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);

@@ -83,7 +83,7 @@ public record BroadcastRequest(String topic, String event, byte[] payload, Strin
       return problem("invalid-field", prefix + "event must be a non-empty string");
     }
     if (ReservedEvents.isReserved(event.asText()) || event.asText().getBytes(StandardCharsets.UTF_8).length > MAX_EVENT_BYTES) {
-      return problem("invalid-field", prefix + "event must not start with phx_ (reserved) nor exceed " + MAX_EVENT_BYTES + " bytes");
+      return problem("invalid-field", prefix + "event must not be one the protocol reserves (phx_*, presence_state, presence_diff) nor exceed " + MAX_EVENT_BYTES + " bytes");
     }
     JsonNode payload = json.get("payload");
     if (payload == null || payload.isNull()) {

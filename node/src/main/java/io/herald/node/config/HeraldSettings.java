@@ -91,7 +91,33 @@ public record HeraldSettings(
 
   /** The internal HTTP API (Pekko HTTP). {@code key} is empty when none is configured. */
   public record Api(
-      String host, int port, String key, int maxBodySize, int maxBatch, Duration publishTimeout) {}
+      String host, int port, String key, int maxBodySize, int maxBatch, Duration publishTimeout) {
+
+    /**
+     * The interface to bind: the configured one, or when none is, loopback without a key and every
+     * interface with one. A non-loopback interface without a key is refused: the API can broadcast to
+     * any topic and disconnect any user, and without a key only the TCP peer address guards it.
+     */
+    public String bindHost() {
+      if (host.isEmpty()) {
+        return key.isEmpty() ? "127.0.0.1" : "0.0.0.0";
+      }
+      if (key.isEmpty() && !isLoopback(host)) {
+        throw new IllegalArgumentException(
+            "herald.api.host = " + host + " without herald.api.key (HERALD_API_KEY): the API binds a "
+                + "non-loopback interface only with a key; set one, or leave the host empty for loopback");
+      }
+      return host;
+    }
+
+    private static boolean isLoopback(String host) {
+      try {
+        return java.net.InetAddress.getByName(host).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
+    }
+  }
 
   /** Closing the sockets of a node that shuts down. */
   public record Drain(int batchSize, Duration batchInterval, Duration timeout) {}

@@ -238,7 +238,9 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   private void handle(Message m) {
     String event = m.event();
-    if (ReservedEvents.JOIN.equals(event)) {
+    if (Topics.tooLong(m.topic(), deps.settings().maxTopicLength())) {
+      refuseOverlongTopic(m);
+    } else if (ReservedEvents.JOIN.equals(event)) {
       onJoin(m);
     } else if (ReservedEvents.HEARTBEAT.equals(event) && ReservedEvents.PHOENIX_TOPIC.equals(m.topic())) {
       reply(m, null, "ok", Payload.EMPTY_OBJECT);
@@ -261,10 +263,6 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     }
     if (channels.size() >= deps.settings().maxChannels()) {
       reply(m, m.joinRef(), "error", ReplyReason.TOO_MANY_CHANNELS.response());
-      return;
-    }
-    if (Topics.tooLong(topic, deps.settings().maxTopicLength())) {
-      refuse(m, joinRef, ReplyReason.TOPIC_TOO_LONG, "topic_too_long");
       return;
     }
     if (m.payload().bytes().length > deps.settings().maxPayloadSize()) {
@@ -360,6 +358,10 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       refuse(m, ch.joinRef, ReplyReason.PAYLOAD_TOO_LARGE, "payload_too_large");
       return;
     }
+    if (ReservedEvents.isReserved(m.event())) {
+      refuse(m, ch.joinRef, ReplyReason.RESERVED_EVENT, "reserved_event");
+      return;
+    }
     if (!identity.permissions().allows(ch.topic, Action.PUBLISH)) {
       refuse(m, ch.joinRef, ReplyReason.UNAUTHORIZED, "unauthorized");
       return;
@@ -426,6 +428,22 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private void refuse(Message m, String joinRef, ReplyReason why, String metricReason) {
     deps.metrics().refused.labelValues(metricReason).inc();
     reply(m, joinRef, "error", why.response());
+  }
+
+  /**
+   * A frame on a topic longer than any a socket may join: refused whatever its event, and the reply
+   * carries the topic cut to the limit, so that no reply repeats more client input than a topic may hold.
+   */
+  private void refuseOverlongTopic(Message m) {
+    int max = deps.settings().maxTopicLength();
+    boolean join = ReservedEvents.JOIN.equals(m.event());
+    String joinRef = join && m.joinRef() == null ? m.ref() : m.joinRef();
+    deps.metrics().refused.labelValues("topic_too_long").inc();
+    if (join) {
+      deps.metrics().joins.labelValues("error").inc();
+    }
+    Payload response = ReplyReason.TOPIC_TOO_LONG.response();
+    send(s -> s.encodeReply(new Reply(joinRef, m.ref(), Topics.cut(m.topic(), max), "error", response)));
   }
 
   private Behavior<Command> closeSocket(CloseReason reason) {

@@ -27,7 +27,7 @@ final class ChannelOutlet implements SocketOutlet {
 
   @Override
   public void send(EncodedFrame frame) {
-    Outbound.send(channel, frame);
+    Outbound.send(channel, frame, closeTimeout);
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.herald.protocol.ProtocolException;
 import io.herald.protocol.Reply;
 import io.herald.protocol.ReplyReason;
 import io.herald.protocol.Serializer;
+import io.herald.protocol.Topics;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +20,6 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Duration;
@@ -47,6 +47,8 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final NodeMetrics metrics;
   private final TokenBucket rate;
   private final int maxRejected;
+  /** Replies echo at most this much of a topic (herald.socket.max-topic-length). */
+  private final int maxTopicLength;
   /** Frames refused by the rate limit since the last one admitted. */
   private int rejectedInARow;
   private final long idleNanos;
@@ -60,7 +62,9 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       Duration closeTimeout,
       Duration idleTimeout,
       HeraldSettings.RateLimit rateLimit,
+      int maxTopicLength,
       NodeMetrics metrics) {
+    this.maxTopicLength = maxTopicLength;
     this.idleNanos = idleTimeout.toNanos();
     this.metrics = metrics;
     this.rate = new TokenBucket(rateLimit.messagesPerSecond(), rateLimit.burst(), System.nanoTime());
@@ -132,7 +136,13 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       metrics.messagesIn.inc();
       connection.tell(new ConnectionActor.Inbound(message));
     } else if (frame instanceof PingWebSocketFrame) {
-      ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+      // A ping is a frame like any other: it takes from the rate limit, and its pong is bounded.
+      if (rate.tryTake(now)) {
+        rejectedInARow = 0;
+        Outbound.pong(ctx.channel(), frame.content(), closeTimeout);
+      } else {
+        rateLimited(ctx, null);
+      }
     } else if (frame instanceof CloseWebSocketFrame) {
       if (Outbound.closing(ctx.channel())) {
         ctx.close(); // the peer answered our close frame: the handshake is complete
@@ -157,9 +167,10 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       return;
     }
     if (message != null && message.ref() != null) {
-      Reply reply = new Reply(message.joinRef(), message.ref(), message.topic(), "error", ReplyReason.RATE_LIMITED.response());
+      Reply reply =
+          new Reply(message.joinRef(), message.ref(), Topics.cut(message.topic(), maxTopicLength), "error", ReplyReason.RATE_LIMITED.response());
       try {
-        Outbound.send(ctx.channel(), serializer.encodeReply(reply));
+        Outbound.send(ctx.channel(), serializer.encodeReply(reply), closeTimeout);
       } catch (ProtocolException cannotEncode) {
         // nothing to answer with; the frame is dropped all the same
       }
@@ -171,9 +182,10 @@ final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (e.canReply()) {
       malformedLog.record(ctx.channel().remoteAddress(), e.reason(), "error reply");
       Reply reply =
-          new Reply(e.joinRef(), e.ref(), e.topic(), "error", ReplyReason.MALFORMED_MESSAGE.response(e.reason()));
+          new Reply(
+              e.joinRef(), e.ref(), Topics.cut(e.topic(), maxTopicLength), "error", ReplyReason.MALFORMED_MESSAGE.response(e.reason()));
       try {
-        Outbound.send(ctx.channel(), serializer.encodeReply(reply));
+        Outbound.send(ctx.channel(), serializer.encodeReply(reply), closeTimeout);
         return;
       } catch (ProtocolException cannotEncode) {
         // fall through to closing the socket

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.util.AttributeKey;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -46,12 +47,38 @@ public final class Outbound {
     return buf;
   }
 
-  /** Writes one frame from any thread. Frames to a socket being closed are dropped. */
-  public static void send(Channel channel, EncodedFrame frame) {
-    if (!channel.isActive() || closing(channel)) {
-      return;
+  /**
+   * Writes one frame (a reply, a push, a lifecycle event) from any thread, within the same bound as
+   * broadcasts: a socket past its outbound high water mark is a slow consumer and is closed instead.
+   * Frames to a socket being closed are dropped.
+   */
+  public static void send(Channel channel, EncodedFrame frame, Duration slowCloseTimeout) {
+    if (admits(channel, slowCloseTimeout)) {
+      writeFrame(channel, wsFrame(channel.alloc(), frame));
     }
-    writeFrame(channel, wsFrame(channel.alloc(), frame));
+  }
+
+  /** Answers a ping with its payload, within the same bound as every other write. */
+  static void pong(Channel channel, ByteBuf payload, Duration slowCloseTimeout) {
+    if (admits(channel, slowCloseTimeout)) {
+      channel.writeAndFlush(new PongWebSocketFrame(payload.retain()), channel.voidPromise());
+    }
+  }
+
+  /**
+   * The one bound on what a socket may hold unsent: every write asks here first. A socket whose
+   * unsent bytes passed the high water mark does not read; it is closed with 3008 rather than let
+   * the node queue for it without limit.
+   */
+  private static boolean admits(Channel channel, Duration slowCloseTimeout) {
+    if (!channel.isActive() || closing(channel)) {
+      return false;
+    }
+    if (!channel.isWritable()) {
+      close(channel, CloseReason.SLOW_CONSUMER, slowCloseTimeout);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -59,11 +86,7 @@ public final class Outbound {
    * mark is a slow consumer and is closed instead. Returns whether the frame was written.
    */
   public static boolean deliver(Channel channel, ByteBuf frame, Duration slowCloseTimeout) {
-    if (!channel.isActive() || closing(channel)) {
-      return false;
-    }
-    if (!channel.isWritable()) {
-      close(channel, CloseReason.SLOW_CONSUMER, slowCloseTimeout);
+    if (!admits(channel, slowCloseTimeout)) {
       return false;
     }
     writeFrame(channel, frame.retainedDuplicate());

@@ -180,6 +180,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 settings.socket().slowConsumerCloseTimeout(),
                 settings.socket().idleTimeout(),
                 settings.socket().rateLimit(),
+                settings.socket().maxTopicLength(),
                 deps.metrics()));
     ctx.pipeline().remove("http-aggregator");
     handshaker
