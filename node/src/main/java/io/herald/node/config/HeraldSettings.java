@@ -113,6 +113,15 @@ public record HeraldSettings(
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
 
+  /** A browser's upgrade request with a few cookies is over 1 KiB: less would refuse ordinary clients. */
+  static final int MIN_HANDSHAKE_REQUEST_SIZE = 1024;
+
+  /**
+   * The HTTP decoder may hold this twice (request line and header block) for every connection still in
+   * its handshake; no genuine upgrade comes near a megabyte.
+   */
+  static final int MAX_HANDSHAKE_REQUEST_SIZE = 1024 * 1024;
+
   public static HeraldSettings from(Config config) {
     Config h = config.getConfig("herald");
     return new HeraldSettings(
@@ -123,7 +132,7 @@ public record HeraldSettings(
             bytes(h, "http.max-frame-size"),
             h.getInt("http.event-loop-threads"),
             h.getBoolean("http.native-transport"),
-            bytes(h, "http.max-handshake-request-size"),
+            bytesBetween(h, "http.max-handshake-request-size", MIN_HANDSHAKE_REQUEST_SIZE, MAX_HANDSHAKE_REQUEST_SIZE),
             h.getBoolean("http.demo-page"),
             h.getDuration("http.handshake-timeout"),
             CheckOrigin.valueOf(h.getString("http.check-origin").toUpperCase(Locale.ROOT)),
@@ -210,6 +219,15 @@ public record HeraldSettings(
       throw new IllegalArgumentException("herald." + path + " must be " + min + " or more, was " + value);
     }
     return value;
+  }
+
+  private static int bytesBetween(Config c, String path, int min, int max) {
+    long value = c.getBytes(path);
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          "herald." + path + " must be between " + min + " and " + max + " bytes, was " + value);
+    }
+    return (int) value;
   }
 
   private static int bytes(Config c, String path) {
