@@ -2,6 +2,10 @@ package io.herald.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -10,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code herald.http.max-handshake-request-size} bounds the upgrade's request line (which carries the
- * connect params, a token among them) and its header block: under it a connect upgrades, over it the
- * request line gets 414 and the headers 431.
+ * connect params, a token among them), its header block and its body (an upgrade has none): under it a
+ * connect upgrades, over it the request line gets 414, the headers 431 and the body 413.
  */
 class HandshakeRequestSizeTest {
   private static final int LIMIT = 12 * 1024;
@@ -46,6 +50,21 @@ class HandshakeRequestSizeTest {
   void aRequestLineOverTheSettingIsRefusedWith414() throws Exception {
     try (RawWebSocket ws = RawWebSocket.connect(node.port(), withToken(LIMIT + 1024))) {
       assertThat(ws.status).isEqualTo(414);
+    }
+  }
+
+  @Test
+  void aBodyOverTheSettingIsRefusedWith413() throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5_000);
+      socket.setSoTimeout(10_000);
+      int length = LIMIT + 1024;
+      String head = "GET " + V2 + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(new byte[length]);
+      socket.getOutputStream().flush();
+      String statusLine = RawWebSocket.readLine(new DataInputStream(socket.getInputStream()));
+      assertThat(statusLine).startsWith("HTTP/1.1 413");
     }
   }
 
