@@ -113,7 +113,10 @@ public record HeraldSettings(
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
 
-  /** A browser's upgrade request with a few cookies is over 1 KiB: less would refuse ordinary clients. */
+  /**
+   * A bare upgrade request is 300-500 bytes and a browser's with cookies more: a smaller limit would
+   * refuse ordinary clients (and is likely a unit forgotten, 16 for 16 KiB).
+   */
   static final int MIN_HANDSHAKE_REQUEST_SIZE = 1024;
 
   /**
