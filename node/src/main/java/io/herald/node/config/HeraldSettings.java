@@ -139,6 +139,18 @@ public record HeraldSettings(
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
 
+  /**
+   * A bare upgrade request is 300-500 bytes and a browser's with cookies more: a smaller limit would
+   * refuse ordinary clients (and is likely a unit forgotten, 16 for 16 KiB).
+   */
+  static final int MIN_HANDSHAKE_REQUEST_SIZE = 1024;
+
+  /**
+   * The HTTP decoder may hold this twice (request line and header block) for every connection still in
+   * its handshake; no genuine upgrade comes near a megabyte.
+   */
+  static final int MAX_HANDSHAKE_REQUEST_SIZE = 1024 * 1024;
+
   public static HeraldSettings from(Config config) {
     Config h = config.getConfig("herald");
     return new HeraldSettings(
@@ -149,7 +161,7 @@ public record HeraldSettings(
             bytes(h, "http.max-frame-size"),
             h.getInt("http.event-loop-threads"),
             h.getBoolean("http.native-transport"),
-            bytes(h, "http.max-handshake-request-size"),
+            bytesBetween(h, "http.max-handshake-request-size", MIN_HANDSHAKE_REQUEST_SIZE, MAX_HANDSHAKE_REQUEST_SIZE),
             h.getBoolean("http.demo-page"),
             h.getDuration("http.handshake-timeout"),
             CheckOrigin.valueOf(h.getString("http.check-origin").toUpperCase(Locale.ROOT)),
@@ -236,6 +248,15 @@ public record HeraldSettings(
       throw new IllegalArgumentException("herald." + path + " must be " + min + " or more, was " + value);
     }
     return value;
+  }
+
+  private static int bytesBetween(Config c, String path, int min, int max) {
+    long value = c.getBytes(path);
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          "herald." + path + " must be between " + min + " and " + max + " bytes, was " + value);
+    }
+    return (int) value;
   }
 
   private static int bytes(Config c, String path) {

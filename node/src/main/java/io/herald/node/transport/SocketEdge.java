@@ -97,7 +97,11 @@ public final class SocketEdge implements AutoCloseable {
                     }
                     sockets.add(ch);
                     ch.pipeline()
-                        .addLast("http", new HttpServerCodec(4096, http.maxHandshakeRequestSize(), 8192))
+                        // The request line carries the connect params (a token among them): it gets the
+                        // same bound as the header block.
+                        .addLast(
+                            "http",
+                            new HttpServerCodec(http.maxHandshakeRequestSize(), http.maxHandshakeRequestSize(), 8192))
                         .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
                         .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size));
                   }

@@ -23,6 +23,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -106,7 +108,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     if (!request.decoderResult().isSuccess()) {
-      respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+      refuseUndecodable(ctx, request, request.decoderResult().cause());
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
@@ -193,6 +195,21 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               }
             });
     ctx.pipeline().remove(this);
+  }
+
+  /**
+   * A request the HTTP decoder gave up on: a request line or header block over
+   * {@code herald.http.max-handshake-request-size} gets 414 or 431, anything else unreadable 400.
+   */
+  private static void refuseUndecodable(ChannelHandlerContext ctx, FullHttpRequest request, Throwable cause) {
+    log.debug("undecodable HTTP request from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    if (cause instanceof TooLongHttpLineException) {
+      respond(ctx, request, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      respond(ctx, request, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n");
+    } else {
+      respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+    }
   }
 
   /** The query string as Phoenix's connect params; a repeated key keeps its last value. */

@@ -17,7 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** /alive and /ready on the management port through a node's life: starting, up, draining. */
+/**
+ * /alive and /ready on the management port through a node's life: starting, up, draining; and the
+ * cluster routes it serves only when turned on.
+ */
 class HealthTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
@@ -30,6 +33,17 @@ class HealthTest {
     } catch (Exception notListening) {
       return -1;
     }
+  }
+
+  /** As {@link #status}, asking again while there is no answer (a busy machine can take seconds). */
+  private int answeredStatus(int port, String path) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    int status = status(port, path);
+    while (status < 0 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      status = status(port, path);
+    }
+    return status;
   }
 
   @Test
@@ -63,6 +77,29 @@ class HealthTest {
     assertThat(starting).isCompletedExceptionally();
     // Pekko Management answers a failing check with 500; any non-2xx fails a Kubernetes probe.
     assertThat(answers).as("answers while not Up").isNotEmpty().doesNotContain(200);
+  }
+
+  @Test
+  void theClusterRoutesAreOffByDefaultAndHealthStays() throws Exception {
+    int management = TestNode.freePort();
+    try (HeraldNode node = TestNode.start(List.of(), Map.of("pekko.management.http.port", management))) {
+      assertThat(answeredStatus(management, "/ready")).isEqualTo(200);
+      assertThat(answeredStatus(management, "/alive")).isEqualTo(200);
+      assertThat(answeredStatus(management, "/cluster/members")).isEqualTo(404);
+      assertThat(answeredStatus(management, "/cluster/members/")).isEqualTo(404);
+      assertThat(answeredStatus(management, "/cluster/domain-events")).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void theClusterRoutesAnswerWhenTurnedOn() throws Exception {
+    int management = TestNode.freePort();
+    try (HeraldNode node =
+        TestNode.start(
+            List.of(), Map.of("pekko.management.http.port", management, "herald.management.cluster-routes", "on"))) {
+      assertThat(answeredStatus(management, "/cluster/members")).isEqualTo(200);
+      assertThat(answeredStatus(management, "/ready")).isEqualTo(200);
+    }
   }
 
   @Test
