@@ -23,6 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The example as a user runs it: the node's shaded jar and this module's jar on one class path, in a
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * against it. Paths come from the pom (failsafe's system properties).
  */
 class GameNodeIT {
+  private static final Logger log = LoggerFactory.getLogger(GameNodeIT.class);
   /** game.test.js's test count: a file that silently runs fewer fails here. */
   private static final int JS_TESTS = 4;
 
@@ -86,10 +89,15 @@ class GameNodeIT {
     env.put("HERALD_CLUSTER_HOST", "127.0.0.1");
     env.put("HERALD_CLUSTER_PORT", Integer.toString(freePort()));
     env.put("HERALD_WARM_UP", "false"); // this test checks behaviour, not the first user's latency
+    long start = System.nanoTime();
     node = builder.start();
     awaitReady(managementPort);
-
+    long ready = System.nanoTime();
     JsRun run = runJs(js, "ws://127.0.0.1:" + httpPort + "/socket/websocket");
+    log.info(
+        "node ready after {} ms, phoenix.js run took {} ms",
+        TimeUnit.NANOSECONDS.toMillis(ready - start),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ready));
     String report = "node --test output:\n" + run.output + "\nnode log:\n" + Files.readString(nodeLog);
     assertThat(run.exitCode).as(report).isEqualTo(0);
     Matcher summary = SUMMARY.matcher(run.output);
