@@ -80,7 +80,7 @@ class GameNodeIT {
             .redirectOutput(nodeLog.toFile());
     Map<String, String> env = builder.environment();
     // only the settings below: a HERALD_API_KEY or HERALD_AUTH_MODE of the caller's shell must not leak in
-    env.keySet().removeIf(name -> name.startsWith("HERALD_") || name.startsWith("GAME_"));
+    env.keySet().removeIf(name -> name.startsWith("HERALD_"));
     env.put("HERALD_HTTP_HOST", "127.0.0.1");
     env.put("HERALD_HTTP_PORT", Integer.toString(httpPort));
     env.put("HERALD_API_HOST", "127.0.0.1");
