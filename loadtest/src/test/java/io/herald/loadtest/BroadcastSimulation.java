@@ -58,7 +58,7 @@ public final class BroadcastSimulation extends Simulation {
   private final Duration duration;
   private final long maxDeliveryMs;
   private final Deliveries deliveries;
-  // wall-clock start, set in before(): injection starts right after it
+  // wall-clock start of the injection: when the first receiver starts (before() runs seconds earlier)
   private final AtomicLong startedAt = new AtomicLong();
 
   public BroadcastSimulation() {
@@ -84,6 +84,10 @@ public final class BroadcastSimulation extends Simulation {
 
     ScenarioBuilder receivers =
         scenario("receivers")
+            .exec(session -> {
+              startedAt.compareAndSet(0, System.currentTimeMillis());
+              return session;
+            })
             .exec(Phoenix.connectAndJoin(target::socketUrl, session -> topic, target.timeout()))
             .exec(deliveries.startReceiving())
             .exec(session -> session.set(NEXT_HEARTBEAT_AT, System.currentTimeMillis() + heartbeatMs))
@@ -129,11 +133,6 @@ public final class BroadcastSimulation extends Simulation {
         .maxDuration(ramp.plus(settle).plus(duration).plus(Duration.ofMillis(maxDeliveryMs)).plus(drainEvery)
             .plus(target.timeout().multipliedBy(2)).plus(Duration.ofSeconds(30)))
         .assertions(assertions);
-  }
-
-  @Override
-  public void before() {
-    startedAt.set(System.currentTimeMillis());
   }
 
   @Override

@@ -43,8 +43,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the same thread that reads its socket, so no frame slips between a drain and the send after it.
  */
 final class Deliveries {
-  /** The request each receiver ends with: ok when all its deliveries arrived, in time, once. */
+  /** The check each receiver ends with: ok when all its deliveries arrived, in time, once. */
   static final String ALL_RECEIVED = "all broadcasts received";
+  /** The heartbeat whose reply carries that check. */
+  static final String LAST_HEARTBEAT = "last heartbeat";
   static final String NUMBER = "n";
   static final String SENT_AT = "sent_at";
 
@@ -153,7 +155,7 @@ final class Deliveries {
   ChainBuilder checkAllReceived(Duration timeout) {
     return exec(drain())
         .exec(Phoenix.nextRef())
-        .exec(ws(ALL_RECEIVED)
+        .exec(ws(LAST_HEARTBEAT)
             .sendText(session -> Phoenix.heartbeatFrame(Phoenix.ref(session)))
             .await(timeout)
             .on(Phoenix.reply(ALL_RECEIVED)
