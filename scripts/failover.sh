@@ -11,7 +11,6 @@ export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/failover}"
 scripts/cluster.sh start 3
 trap 'scripts/cluster.sh stop' EXIT
 kill_node="${KILL_NODE:-0}"
-base="${BASE_HTTP_PORT:-4000}"
-ports="$((base + kill_node))"
-for i in 0 1 2; do [ "$i" = "$kill_node" ] || ports="$ports,$((base + i))"; done
+ports="$(scripts/cluster.sh port ws "$kill_node")"
+for i in 0 1 2; do [ "$i" = "$kill_node" ] || ports="$ports,$(scripts/cluster.sh port ws "$i")"; done
 node node/src/test/js/failover.js --kill-pid="$(cat "$HERALD_RUN_DIR/node-$kill_node.pid")" --ports="$ports" "$@"

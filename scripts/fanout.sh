@@ -84,7 +84,7 @@ if [ "$cluster" != 0 ]; then
   if [ "$started" = 1 ]; then scripts/cluster.sh start "$cluster" >&2; fi
   urls=() pids=()
   for ((i = 0; i < cluster; i++)); do
-    urls+=("ws://127.0.0.1:$((${BASE_HTTP_PORT:-4000} + i))/socket/websocket?vsn=2.0.0")
+    urls+=("ws://127.0.0.1:$(scripts/cluster.sh port ws "$i")/socket/websocket?vsn=2.0.0")
     pids+=("$(cat "$CLUSTER_DIR/node-$i.pid")")
   done
   if [ "$started" = 1 ]; then trap 'scripts/cluster.sh stop >&2' EXIT; fi

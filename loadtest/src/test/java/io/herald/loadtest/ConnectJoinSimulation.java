@@ -29,11 +29,12 @@ public final class ConnectJoinSimulation extends Simulation {
     Duration ramp = p.ramp("rampSeconds", 60);
     Duration hold = p.seconds("durationSeconds", 120);
     Duration heartbeat = p.seconds("heartbeatSeconds", 30);
+    p.refuseUnknown(getClass().getSimpleName());
 
     ScenarioBuilder idleClients =
         scenario("connect, join, heartbeat")
             .exec(Phoenix.connectAndJoin(
-                target.socketUrl(), session -> topicPrefix + session.userId() % rooms, target.timeout()))
+                target::socketUrl, session -> topicPrefix + session.userId() % rooms, target.timeout()))
             // phoenix.js schedules the next heartbeat once the previous one is answered
             .exec(during(hold).on(pause(heartbeat).exec(Phoenix.heartbeat(target.timeout()))))
             .exec(Phoenix.close());

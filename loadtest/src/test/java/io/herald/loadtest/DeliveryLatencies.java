@@ -1,40 +1,37 @@
 package io.herald.loadtest;
 
-import java.util.Arrays;
+import org.HdrHistogram.Histogram;
 
 /**
- * Delivery latencies of sampled broadcasts, in milliseconds, for the summary at the end of a run
- * (Gatling's own statistics only time requests). Written from many WebSocket threads.
+ * Delivery latencies of every checked broadcast, in milliseconds, for the summary at the end of a run
+ * (Gatling's own statistics only time requests). A histogram, not a list: a run checks every delivery,
+ * millions in a long one. Written from Gatling's event loops.
  */
 final class DeliveryLatencies {
-  private long[] samples = new long[1024];
-  private int size;
+  /** Latencies above an hour are recorded as an hour; three significant digits, as Gatling's own. */
+  private static final long HIGHEST_MS = 3_600_000;
+  private static final int SIGNIFICANT_DIGITS = 3;
 
-  /** Records {@code millis} and returns it, so it can sit inside a check's transform. */
-  synchronized long record(long millis) {
-    if (size == samples.length) {
-      samples = Arrays.copyOf(samples, size * 2);
-    }
-    samples[size++] = millis;
-    return millis;
+  private final Histogram histogram = new Histogram(HIGHEST_MS, SIGNIFICANT_DIGITS);
+
+  /** Records {@code millis} (a negative one, clock noise between threads, as 0). */
+  synchronized void record(long millis) {
+    histogram.recordValue(Math.min(Math.max(millis, 0), HIGHEST_MS));
   }
 
-  /** Count, 50th/95th/99th percentiles (nearest rank) and maximum. */
+  synchronized long count() {
+    return histogram.getTotalCount();
+  }
+
+  /** Count, 50th/95th/99th percentiles and maximum. */
   synchronized String summary() {
-    if (size == 0) {
-      return "no samples";
+    if (histogram.getTotalCount() == 0) {
+      return "no deliveries";
     }
-    long[] sorted = Arrays.copyOf(samples, size);
-    Arrays.sort(sorted);
-    return "n=" + size
-        + " p50=" + percentile(sorted, 50) + "ms"
-        + " p95=" + percentile(sorted, 95) + "ms"
-        + " p99=" + percentile(sorted, 99) + "ms"
-        + " max=" + sorted[size - 1] + "ms";
-  }
-
-  private static long percentile(long[] sorted, int p) {
-    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-    return sorted[Math.max(0, rank - 1)];
+    return "n=" + histogram.getTotalCount()
+        + " p50=" + histogram.getValueAtPercentile(50) + "ms"
+        + " p95=" + histogram.getValueAtPercentile(95) + "ms"
+        + " p99=" + histogram.getValueAtPercentile(99) + "ms"
+        + " max=" + histogram.getMaxValue() + "ms";
   }
 }

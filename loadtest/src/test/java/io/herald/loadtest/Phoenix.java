@@ -94,10 +94,11 @@ final class Phoenix {
   // ---- steps ----
 
   /**
-   * Opens the socket and joins {@code topic}; a user whose connect or join failed stops here (its
+   * Opens the socket at {@code socketUrl} and joins {@code topic}; a user whose connect or join failed stops here (its
    * failure is already counted), instead of failing every later step too.
    */
-  static ChainBuilder connectAndJoin(String socketUrl, Function<Session, String> topic, Duration timeout) {
+  static ChainBuilder connectAndJoin(
+      Function<Session, String> socketUrl, Function<Session, String> topic, Duration timeout) {
     return exec(session -> session.set(REF, Integer.parseInt(JOIN_REF)).set(TOPIC, topic.apply(session)))
         .exec(ws(CONNECT).connect(socketUrl))
         .exitHereIfFailed()
@@ -117,16 +118,23 @@ final class Phoenix {
 
   // ---- checks ----
 
-  /** The {@code phx_reply} to the frame with the session's current ref, with status ok. */
-  static WsFrameCheck.Text okReply(String name) {
+  /**
+   * The {@code phx_reply} to the frame with the session's current ref, whatever its status. Every
+   * frame that arrives while it waits is first shown to the user's delivery check, if it has one
+   * ({@link Deliveries#seeFrame}).
+   */
+  static WsFrameCheck.Text reply(String name) {
     return ws.checkTextMessage(name)
-        .matching(jsonPath("$[1]").is(Phoenix::ref), jsonPath("$[3]").is("phx_reply"))
-        .check(jsonPath("$[4].status").is("ok"));
+        .matching(Deliveries.seeFrame(), jsonPath("$[1]").is(Phoenix::ref), jsonPath("$[3]").is("phx_reply"));
   }
 
-  /** A broadcast ({@code [null, null, topic, event, payload]}) of {@code event} on the user's topic. */
-  static WsFrameCheck.Text broadcast(String name, String event) {
-    return ws.checkTextMessage(name)
-        .matching(jsonPath("$[2]").is(Phoenix::topic), jsonPath("$[3]").is(event));
+  /** The {@code phx_reply} to the frame with the session's current ref, with status ok. */
+  static WsFrameCheck.Text okReply(String name) {
+    return reply(name).check(jsonPath("$[4].status").is("ok"));
+  }
+
+  /** As {@link #okReply(String)}, and saves the status under {@code statusKey} when it is ok. */
+  static WsFrameCheck.Text okReply(String name, String statusKey) {
+    return reply(name).check(jsonPath("$[4].status").is("ok").saveAs(statusKey));
   }
 }
