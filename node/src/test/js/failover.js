@@ -7,7 +7,7 @@
 const WebSocket = require("ws");
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
-const ports = (args.ports || "4000,4001,4002").split(",").map(Number);
+const ports = (args.ports || "4000,4010,4020").split(",").map(Number);
 const killPid = Number(args["kill-pid"]);
 const topics = Number(args.topics || 100);
 const rate = Number(args.rate || 500);
