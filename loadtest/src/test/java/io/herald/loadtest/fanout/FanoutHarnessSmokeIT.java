@@ -78,7 +78,9 @@ class FanoutHarnessSmokeIT {
     assertThat(r.get("joined").asLong()).as(run.text).isEqualTo(50);
     assertThat(r.get("open_after_hold").asLong()).as(run.text).isEqualTo(50);
     assertThat(r.get("hb_sent").asLong()).as(run.text).isPositive();
-    assertThat(r.get("hb_ok").asLong()).as(run.text).isPositive().isLessThanOrEqualTo(r.get("hb_sent").asLong());
+    // Both are counted over the hold: replies to heartbeats sent just before it count in hb_ok and not in
+    // hb_sent (on a busy machine, up to one per socket), so ok may pass sent by at most the sockets.
+    assertThat(r.get("hb_ok").asLong()).as(run.text).isPositive().isLessThanOrEqualTo(r.get("hb_sent").asLong() + 50);
     assertThat(r.get("server_cpu_connect_s").asDouble()).isPositive();
     assertThat(r.get("server_rss_after_settle").asLong()).isPositive();
     assertThat(r.get("ok").asBoolean()).as(run.text).isTrue();
