@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.herald.node.auth.Identity;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Who may connect and what they may do, through real WebSockets against a node with auth required:
  * the token matrix (each refusal an HTTP 403 before the upgrade), channel permissions, the origin
- * check against cross-site WebSocket hijacking, expiry, and disconnect by socket id over the API.
+ * check against cross-site WebSocket hijacking (with auth off too), expiry (far-future ones included), and
+ * disconnect by socket id over the API, which reaches every socket that could connect.
  */
 class ConnectSecurityTest {
   private static final String SECRET = "0123456789abcdef0123456789abcdef-test-secret";
@@ -180,6 +182,74 @@ class ConnectSecurityTest {
   }
 
   @Test
+  void aFarFutureExpiryGivesAWorkingSocket() throws Exception {
+    // 300 days is beyond Pekko's scheduler (about 248 days); a Duration of 1e15 s overflows its nanos
+    for (Instant exp : List.of(Instant.now().plus(java.time.Duration.ofDays(300)), Instant.ofEpochSecond(1_000_000_000_000_000L))) {
+      try (RawWebSocket ws = connectWithToken(token(claims("far-" + exp.getEpochSecond()).expirationTime(Date.from(exp)).build()))) {
+        assertThat(ws.status).as("exp %s", exp).isEqualTo(101);
+        ws.setReadTimeout(5_000);
+        assertThat(join(ws, "1", "room:far")).as("exp %s", exp).contains("\"ok\"");
+        ws.sendText("[null,\"2\",\"phoenix\",\"heartbeat\",{}]");
+        assertThat(ws.readTextOrClose().text()).contains("\"ok\"");
+      }
+    }
+  }
+
+  @Test
+  void aTokenIssuedInTheFutureCannotSlipPastARevocation() throws Exception {
+    assertThat(disconnect("time-traveller", "").statusCode()).isEqualTo(200);
+    // iat is compared with the revocation's time: an iat a year ahead would pass every revocation for a year
+    String ahead = token(claims("time-traveller").issueTime(Date.from(Instant.now().plus(java.time.Duration.ofDays(365)))).build());
+    assertThat(statusFor(ahead)).isEqualTo(403);
+  }
+
+  @Test
+  void everySubjectThatConnectsCanBeDisconnected() throws Exception {
+    String longest = "s".repeat(Identity.MAX_SUBJECT_LENGTH);
+    try (RawWebSocket ws = connectWithSubprotocolToken(token(claims(longest + "s").build()))) {
+      assertThat(ws.status).as("a sub the disconnect API cannot name").isEqualTo(403);
+    }
+    try (RawWebSocket ws = connectWithSubprotocolToken(token(claims(longest).build()))) {
+      assertThat(ws.status).isEqualTo(101);
+      join(ws, "1", "room:long"); // joined: registered by now
+      HttpResponse<String> response = disconnect(longest, "");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("\"sockets\":1");
+      assertThat(ws.readTextOrClose().closeCode()).isEqualTo(1000);
+    }
+  }
+
+  /** phoenix.js's authToken: a header, so not bounded by the request line as the token param is. */
+  private static RawWebSocket connectWithSubprotocolToken(String token) throws IOException {
+    String protocol = "base64url.bearer.phx." + Base64.getEncoder().withoutPadding().encodeToString(token.getBytes(StandardCharsets.UTF_8));
+    return RawWebSocket.connect(node.port(), V2, 0, "Sec-WebSocket-Protocol: phoenix, " + protocol + "\r\n");
+  }
+
+  @Test
+  void withAuthOffTheOriginCheckStaysOnUntilOpenedExplicitly() throws Exception {
+    try (HeraldNode open = TestNode.start(List.of(), Map.of())) {
+      int port = open.port();
+      for (String foreign : List.of("https://evil.example.net", "http://localhost:" + port, "null")) {
+        try (RawWebSocket ws = RawWebSocket.connect(port, V2, 0, "Origin: " + foreign + "\r\n")) {
+          assertThat(ws.status).as("auth off, Origin %s", foreign).isEqualTo(403);
+        }
+      }
+      // the demo page served by the node itself, and clients that send no Origin (ws, Java, Gatling)
+      try (RawWebSocket ws = RawWebSocket.connect(port, V2, 0, "Origin: http://127.0.0.1:" + port + "\r\n")) {
+        assertThat(ws.status).as("same host").isEqualTo(101);
+      }
+      try (RawWebSocket ws = RawWebSocket.connect(port, V2)) {
+        assertThat(ws.status).as("no Origin").isEqualTo(101);
+      }
+    }
+    try (HeraldNode open = TestNode.start(List.of(), Map.of("herald.http.check-origin", "off"))) {
+      try (RawWebSocket ws = RawWebSocket.connect(open.port(), V2, 0, "Origin: https://evil.example.net\r\n")) {
+        assertThat(ws.status).as("check-origin = off").isEqualTo(101);
+      }
+    }
+  }
+
+  @Test
   void disconnectBySocketIdClosesEverySocketOfThatUserAndNoOther() throws Exception {
     String alice = token(claims("alice").build());
     try (RawWebSocket a1 = connectWithToken(alice);
@@ -200,7 +270,8 @@ class ConnectSecurityTest {
     }
     // phoenix.js 1.8 reconnects after any server close: the old token must not get back in, a new one may.
     assertThat(statusFor(alice)).as("alice's token from before the disconnect").isEqualTo(403);
-    String newLogin = token(claims("alice").issueTime(Date.from(Instant.now().plusSeconds(1))).build());
+    // issued after the revocation (iat has whole seconds: the same second counts as after)
+    String newLogin = token(claims("alice").issueTime(Date.from(Instant.now())).build());
     try (RawWebSocket again = connectWithToken(newLogin)) {
       assertThat(again.status).isEqualTo(101);
       join(again, "1", "room:x");

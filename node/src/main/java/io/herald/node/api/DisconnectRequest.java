@@ -2,6 +2,7 @@ package io.herald.node.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.herald.node.auth.Identity;
 
 /**
  * One validated {@code POST /api/sockets/{id}/disconnect}: the socket id from the path and an optional
@@ -12,13 +13,11 @@ public record DisconnectRequest(String socketId, boolean reconnect) {
   /** Either a request or the problem with it. */
   public record Parsed(DisconnectRequest request, Problem problem) {}
 
-  /** Socket ids are JWT subjects; this bounds what a caller can make every node look up. */
-  static final int MAX_SOCKET_ID_LENGTH = 1024;
-
   static Parsed parse(ObjectMapper mapper, String socketId, byte[] body) {
-    if (socketId.isEmpty() || socketId.length() > MAX_SOCKET_ID_LENGTH) {
+    // socket ids are JWT subjects: the connect applies the same rule, so every socket can be named here
+    if (!Identity.isValidSubject(socketId)) {
       return new Parsed(null, Problem.badRequest("invalid-field",
-          "the socket id must be 1 to " + MAX_SOCKET_ID_LENGTH + " characters"));
+          "the socket id must be 1 to " + Identity.MAX_SUBJECT_LENGTH + " characters"));
     }
     if (body.length == 0) {
       return new Parsed(new DisconnectRequest(socketId, false), null);

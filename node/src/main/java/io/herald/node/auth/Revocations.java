@@ -10,8 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * after any close the server makes, so closing the sockets is not enough: until a revocation expires,
  * a connect with a token of that id issued before it ({@code iat} earlier than the revocation's
  * second, or no {@code iat}) is refused. A token issued afterwards, such as one minted at the next
- * login, is accepted. Held for {@code ttl} (set it to your tokens' lifetime); the cluster's
- * {@code RevocationReplica} brings other nodes' revocations in.
+ * login, is accepted. Held for {@code ttl}; the cluster's {@code RevocationReplica} brings other nodes'
+ * revocations in.
+ *
+ * <p>What keeps a revoked token out after {@code ttl} is its own end: {@code exp}, or {@code iat} plus
+ * {@code herald.auth.jwt.max-token-age}; a token ending later (or never) is accepted again. Two rules
+ * of the {@link TokenVerifier} keep this comparison honest: an {@code iat} ahead of the clock by more
+ * than the skew is refused (it would pass every revocation until that time), and every {@code sub} is
+ * one the disconnect API can name.
  *
  * <p>Thread-safe: written by the node's socket directory, read by the socket edge's event loops.
  */

@@ -16,9 +16,15 @@ public final class TokenRejected extends Exception {
   public static final String UNSUPPORTED_ALGORITHM = "unsupported algorithm";
   /** The signature does not verify, or no configured key matches the token's {@code kid}. */
   public static final String BAD_SIGNATURE = "bad signature";
+  /** {@code exp} passed, or the token is older than {@code herald.auth.jwt.max-token-age}. */
   public static final String EXPIRED = "expired";
+  /** {@code nbf}, or {@code iat}, further ahead than the clock skew. */
   public static final String NOT_YET_VALID = "not yet valid";
   public static final String MISSING_SUBJECT = "missing subject";
+  /** A {@code sub} longer than {@link Identity#MAX_SUBJECT_LENGTH}: the disconnect API could not name it. */
+  public static final String SUBJECT_TOO_LONG = "subject too long";
+  /** No {@code iat} while {@code herald.auth.jwt.max-token-age} is on: the token's age is unknown. */
+  public static final String MISSING_ISSUE_TIME = "missing issue time";
   public static final String WRONG_ISSUER = "wrong issuer";
   public static final String WRONG_AUDIENCE = "wrong audience";
   public static final String MALFORMED_PERMISSIONS = "malformed permissions";

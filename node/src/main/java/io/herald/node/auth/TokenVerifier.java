@@ -41,6 +41,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
@@ -63,8 +64,13 @@ import org.slf4j.LoggerFactory;
  * before any key is touched. The {@code typ} header is not checked (access tokens come as "JWT",
  * "at+jwt", or without one).
  *
- * <p>Claims: {@code sub} is required (a non-empty string); {@code exp} and {@code nbf} are checked when
- * present, with the configured clock skew; {@code iss} and {@code aud} must match when configured. The
+ * <p>Claims: {@code sub} is required (a string of 1 to {@link Identity#MAX_SUBJECT_LENGTH} chars, the
+ * bound of the disconnect API, so that every socket can be thrown out); {@code exp} and {@code nbf} are
+ * checked when present, with the configured clock skew; an {@code iat} further ahead than the skew is
+ * refused as not yet valid (a revocation refuses tokens issued before it, so a future {@code iat} would
+ * pass every revocation until then); with {@code max-token-age} on, {@code iat} is required and a token
+ * older than that (plus the skew) is refused as expired, and the socket's expiry is the earlier of
+ * {@code exp} and {@code iat} plus that age; {@code iss} and {@code aud} must match when configured. The
  * permissions claim gives the {@link Permissions}; a token without it gets {@link Permissions#none()} and
  * may join nothing. With an empty permissions-claim setting no claim is read and every verified token
  * gets {@link Permissions#all()}, leaving authorization to channel handlers.
@@ -91,14 +97,17 @@ public final class TokenVerifier {
   private final DefaultJWTProcessor<SecurityContext> processor;
   private final Set<JWSAlgorithm> algorithms;
   private final String permissionsClaim;
+  /** Null when off. */
+  private final Duration maxTokenAge;
 
   private TokenVerifier(
       Clock clock, DefaultJWTProcessor<SecurityContext> processor, Set<JWSAlgorithm> algorithms,
-      String permissionsClaim) {
+      String permissionsClaim, Duration maxTokenAge) {
     this.clock = clock;
     this.processor = processor;
     this.algorithms = algorithms;
     this.permissionsClaim = permissionsClaim;
+    this.maxTokenAge = maxTokenAge;
   }
 
   /** A verifier on the system clock; see {@link #from(HeraldSettings.Auth, Clock)}. */
@@ -112,11 +121,16 @@ public final class TokenVerifier {
    *
    * @throws IllegalArgumentException with mode REQUIRED and zero or several key sources, an HMAC secret
    *     shorter than 32 bytes, an RSA key under 2048 bits, an EC curve other than P-256/384/521, an
-   *     unreadable or invalid PEM or JWKS file, or a negative clock skew
+   *     unreadable or invalid PEM or JWKS file, a negative clock skew, or a max token age that is not
+   *     positive
    */
   public static TokenVerifier from(HeraldSettings.Auth auth, Clock clock) {
     if (auth.mode() == HeraldSettings.AuthMode.OFF) {
-      return new TokenVerifier(clock, null, Set.of(), "");
+      return new TokenVerifier(clock, null, Set.of(), "", null);
+    }
+    Duration maxTokenAge = auth.maxTokenAge();
+    if (maxTokenAge != null && (maxTokenAge.isNegative() || maxTokenAge.isZero())) {
+      throw new IllegalArgumentException("herald.auth.jwt.max-token-age must be off or positive, was " + maxTokenAge);
     }
     KeySource source = keySource(auth);
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
@@ -124,9 +138,14 @@ public final class TokenVerifier {
     processor.setJWSTypeVerifier((type, context) -> { });
     processor.setJWSKeySelector(source.selector);
     processor.setJWTClaimsSetVerifier(
-        new ClaimRules(blankToNull(auth.issuer()), blankToNull(auth.audience()), clock, skewSeconds(auth)));
-    log.info("JWT auth: {}; accepting {}", source.description, source.algorithms);
-    return new TokenVerifier(clock, processor, source.algorithms, nullToEmpty(auth.permissionsClaim()));
+        new ClaimRules(blankToNull(auth.issuer()), blankToNull(auth.audience()), clock, skewSeconds(auth), maxTokenAge));
+    log.info("JWT auth: {}; accepting {}; max token age {}", source.description, source.algorithms,
+        maxTokenAge == null ? "off" : maxTokenAge);
+    if (maxTokenAge != null && auth.revocationTtl() != null && maxTokenAge.compareTo(auth.revocationTtl()) > 0) {
+      log.warn("herald.auth.jwt.max-token-age ({}) is longer than herald.auth.revocation-ttl ({}): a token can be"
+          + " accepted again after its subject's revocation lapses", maxTokenAge, auth.revocationTtl());
+    }
+    return new TokenVerifier(clock, processor, source.algorithms, nullToEmpty(auth.permissionsClaim()), maxTokenAge);
   }
 
   public Clock clock() {
@@ -179,8 +198,14 @@ public final class TokenVerifier {
         : Permissions.fromClaim(claims.getClaim(permissionsClaim));
     Date exp = claims.getExpirationTime();
     Date iat = claims.getIssueTime();
-    return new Identity(
-        claims.getSubject(), exp == null ? null : exp.toInstant(), iat == null ? null : iat.toInstant(), permissions);
+    Instant issuedAt = iat == null ? null : iat.toInstant();
+    Instant expiresAt = exp == null ? null : exp.toInstant();
+    if (maxTokenAge != null) {
+      // ClaimRules made sure iat is there and not ahead of the clock beyond the skew: no overflow here
+      Instant ageLimit = issuedAt.plus(maxTokenAge);
+      expiresAt = expiresAt == null || ageLimit.isBefore(expiresAt) ? ageLimit : expiresAt;
+    }
+    return new Identity(claims.getSubject(), expiresAt, issuedAt, permissions);
   }
 
   private static TokenRejected rejected(String reason, Exception cause) {
@@ -209,8 +234,10 @@ public final class TokenVerifier {
     private final String issuer;
     private final String audience;
     private final Clock clock;
+    private final Duration skew;
+    private final Duration maxTokenAge;
 
-    ClaimRules(String issuer, String audience, Clock clock, int skewSeconds) {
+    ClaimRules(String issuer, String audience, Clock clock, int skewSeconds, Duration maxTokenAge) {
       super(
           audience == null ? null : Set.of(audience),
           issuer == null ? null : new JWTClaimsSet.Builder().issuer(issuer).build(),
@@ -219,6 +246,8 @@ public final class TokenVerifier {
       this.issuer = issuer;
       this.audience = audience;
       this.clock = clock;
+      this.skew = Duration.ofSeconds(skewSeconds);
+      this.maxTokenAge = maxTokenAge;
       setMaxClockSkew(skewSeconds);
     }
 
@@ -239,6 +268,23 @@ public final class TokenVerifier {
       String subject = claims.getSubject();
       if (subject == null || subject.isEmpty()) {
         throw new ClaimRejected(TokenRejected.MISSING_SUBJECT);
+      }
+      if (!Identity.isValidSubject(subject)) {
+        throw new ClaimRejected(TokenRejected.SUBJECT_TOO_LONG);
+      }
+      Instant now = clock.instant();
+      Date iat = claims.getIssueTime();
+      if (iat != null && iat.toInstant().isAfter(now.plus(skew))) {
+        throw new ClaimRejected(TokenRejected.NOT_YET_VALID);
+      }
+      if (maxTokenAge != null) {
+        if (iat == null) {
+          throw new ClaimRejected(TokenRejected.MISSING_ISSUE_TIME);
+        }
+        // iat is at most now + skew here; one far in the past cannot overflow either (Date's range is narrower)
+        if (now.isAfter(iat.toInstant().plus(maxTokenAge).plus(skew))) {
+          throw new ClaimRejected(TokenRejected.EXPIRED);
+        }
       }
     }
 

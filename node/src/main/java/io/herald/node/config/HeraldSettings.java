@@ -36,9 +36,11 @@ public record HeraldSettings(
 
   /** Whether the {@code Origin} header of an upgrade is checked (Phoenix's {@code check_origin}). */
   public enum CheckOrigin {
-    /** On when auth is required, off otherwise. */
+    /** On when auth is required, off otherwise (the former default, kept for configurations that name it). */
     AUTO,
+    /** The default, as Phoenix's {@code check_origin: true}: browsers on other sites are refused. */
     ON,
+    /** Any page may open sockets through its visitors' browsers. */
     OFF
   }
 
@@ -57,7 +59,8 @@ public record HeraldSettings(
       Duration clockSkew,
       String permissionsClaim,
       boolean closeOnExpiry,
-      Duration revocationTtl) {}
+      Duration revocationTtl,
+      Duration maxTokenAge) {}
 
   public enum AuthMode {
     /** Every connect is accepted, anonymous, with every permission (the embedded default). */
@@ -218,7 +221,8 @@ public record HeraldSettings(
             h.getDuration("auth.jwt.clock-skew"),
             h.getString("auth.jwt.permissions-claim"),
             h.getBoolean("auth.close-on-expiry"),
-            h.getDuration("auth.revocation-ttl")),
+            h.getDuration("auth.revocation-ttl"),
+            durationOrOff(h, "auth.jwt.max-token-age")),
         new RevocationReplication(
             h.getDuration("auth.revocation-replication.write-timeout"),
             h.getDuration("auth.revocation-replication.read-timeout"),
@@ -232,6 +236,18 @@ public record HeraldSettings(
             h.getDuration("warm-up.settle"),
             h.getDuration("warm-up.timeout"),
             h.getBoolean("warm-up.collect-garbage")));
+  }
+
+  /** A positive duration, or null for {@code off}. */
+  private static Duration durationOrOff(Config c, String path) {
+    if ("off".equalsIgnoreCase(c.getString(path).strip())) {
+      return null;
+    }
+    Duration value = c.getDuration(path);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException("herald." + path + " must be off or a positive duration, was " + value);
+    }
+    return value;
   }
 
   /** Comma-separated origins (an environment variable cannot carry a list). */

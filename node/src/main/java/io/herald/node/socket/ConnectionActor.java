@@ -142,8 +142,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   }
 
   private final ActorContext<Command> ctx;
-  /** Closes the socket when its token expires; null without expiry. */
-  private final Cancellable expiry;
+  /** Closes the socket when its token expires (set again past the horizon); null without expiry. */
+  private Cancellable expiry;
   private final SocketOutlet outlet;
   private final Serializer serializer;
   private final Map<String, String> connectParams;
@@ -171,13 +171,10 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (identity.subject() != null) {
       deps.directory().tell(new SocketDirectory.Register(identity.subject(), ctx.getSelf()));
     }
-    if (identity.expiresAt() != null && deps.auth().closeOnExpiry()) {
-      // The same tolerance as the check at connect, so a token accepted is not closed at once.
-      Duration left = Duration.between(Instant.now(), identity.expiresAt()).plus(deps.auth().clockSkew());
-      expiry = ctx.scheduleOnce(left.isNegative() ? Duration.ZERO : left, ctx.getSelf(), new TokenExpired());
-    } else {
-      expiry = null;
-    }
+    // The same tolerance as the check at connect, so a token accepted is not closed at once.
+    Duration untilCheck =
+        deps.auth().closeOnExpiry() ? identity.untilExpiryCheck(Instant.now(), deps.auth().clockSkew()) : null;
+    expiry = untilCheck == null ? null : ctx.scheduleOnce(untilCheck, ctx.getSelf(), new TokenExpired());
   }
 
   /**
@@ -201,7 +198,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     } else if (message instanceof CloseSocket m) {
       return closeSocket(m.reason());
     } else if (message instanceof TokenExpired) {
-      return closeSocket(CloseReason.TOKEN_EXPIRED);
+      return onExpiryCheck();
     } else if (message instanceof Disconnected) {
       return onDisconnected();
     }
@@ -409,6 +406,16 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     } catch (RuntimeException e) {
       crash(ch, e);
     }
+    return Behaviors.same();
+  }
+
+  /** The expiry timer fired: close if the token has expired, else (an exp past the timer's horizon) set it again. */
+  private Behavior<Command> onExpiryCheck() {
+    Duration left = identity.untilExpiryCheck(Instant.now(), deps.auth().clockSkew());
+    if (left.isZero()) {
+      return closeSocket(CloseReason.TOKEN_EXPIRED);
+    }
+    expiry = ctx.scheduleOnce(left, ctx.getSelf(), new TokenExpired());
     return Behaviors.same();
   }
 

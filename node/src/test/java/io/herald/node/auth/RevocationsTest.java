@@ -1,11 +1,19 @@
 package io.herald.node.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.herald.node.config.HeraldSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Date;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -62,5 +70,34 @@ class RevocationsTest {
     assertThat(revocations.isRevoked(issued("ada", "2026-11-26T12:01:00Z"))).isFalse();
     revocations.revoke("ada");
     assertThat(revocations.isRevoked(issued("ada", "2026-11-26T12:01:00Z"))).isTrue();
+  }
+
+  /**
+   * What a connect sees (the verifier's answer, then the revocation check) for a token without exp,
+   * revoked once: with max-token-age at most the revocation's ttl it stays out after the ttl lapses.
+   */
+  @Test
+  void withMaxTokenAgeAtMostTheTtlATokenWithoutExpCannotOutliveItsRevocation() throws Exception {
+    Duration ttl = Duration.ofHours(1);
+    String secret = "a-shared-secret-of-at-least-32-bytes!";
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+        new JWTClaimsSet.Builder().subject("ada").issueTime(Date.from(now.get().minusSeconds(5))).build());
+    jwt.sign(new MACSigner(secret));
+    String noExp = jwt.serialize();
+    TokenVerifier ageBounded = TokenVerifier.from(authWith(secret, ttl, ttl), clock);
+    TokenVerifier unbounded = TokenVerifier.from(authWith(secret, ttl, null), clock);
+    Revocations revocations = new Revocations(ttl, clock);
+    revocations.revoke("ada");
+    assertThat(revocations.isRevoked(ageBounded.verify(noExp))).as("within the ttl").isTrue();
+    now.set(now.get().plus(ttl).plusSeconds(1));
+    assertThat(revocations.isRevoked(unbounded.verify(noExp)))
+        .as("without a max age the revocation lapses and the old token is good again").isFalse();
+    assertThatThrownBy(() -> ageBounded.verify(noExp))
+        .isInstanceOfSatisfying(TokenRejected.class, e -> assertThat(e.reason()).isEqualTo("expired"));
+  }
+
+  private static HeraldSettings.Auth authWith(String secret, Duration revocationTtl, Duration maxTokenAge) {
+    return new HeraldSettings.Auth(HeraldSettings.AuthMode.REQUIRED, "token", secret, "", "", "", "", Duration.ZERO,
+        "", true, revocationTtl, maxTokenAge);
   }
 }

@@ -248,6 +248,59 @@ class TokenVerifierTest {
   }
 
   @Test
+  void anIatAheadOfTheClockBeyondTheSkewIsNotYetValid() throws Exception {
+    // a revocation refuses tokens issued before it: an iat in the future would pass every one until then
+    TokenVerifier verifier = hmacVerifier();
+    assertRejected(verifier, hs256(claims().issueTime(at(NOW.plus(SKEW).plusSeconds(1))).build()), "not yet valid");
+    assertRejected(verifier, hs256(claims().issueTime(at(NOW.plus(Duration.ofDays(365)))).build()), "not yet valid");
+    Identity withinSkew = verifier.verify(hs256(claims().issueTime(at(NOW.plus(SKEW))).build()));
+    assertThat(withinSkew.issuedAt()).isEqualTo(NOW.plus(SKEW));
+  }
+
+  @Test
+  void aSubjectLongerThanTheDisconnectApiAcceptsIsRefused() throws Exception {
+    TokenVerifier verifier = hmacVerifier();
+    String longest = "u".repeat(Identity.MAX_SUBJECT_LENGTH);
+    assertThat(verifier.verify(hs256(claims().subject(longest).build())).subject()).isEqualTo(longest);
+    assertRejected(verifier, hs256(claims().subject(longest + "u").build()), "subject too long");
+  }
+
+  @Test
+  void farFutureExpiriesAreAcceptedAndKeepAUsableExpiry() throws Exception {
+    TokenVerifier verifier = hmacVerifier();
+    // 300 days (beyond Pekko's scheduler range) and 1e15 s (a Duration of it overflows nanos)
+    for (Instant exp : List.of(NOW.plus(Duration.ofDays(300)), Instant.ofEpochSecond(1_000_000_000_000_000L))) {
+      Identity identity = verifier.verify(hs256(claims().expirationTime(at(exp)).build()));
+      assertThat(identity.expiresAt()).isEqualTo(exp);
+      assertThat(identity.untilExpiryCheck(NOW, SKEW)).isEqualTo(Identity.EXPIRY_CHECK_HORIZON);
+    }
+  }
+
+  @Test
+  void maxTokenAgeBoundsTokensWithAndWithoutExp() throws Exception {
+    Duration maxAge = Duration.ofMinutes(30);
+    TokenVerifier verifier = hmacVerifierWithMaxAge(maxAge);
+    Instant issued = NOW.minusSeconds(600);
+    Identity noExp = verifier.verify(hs256(claims().issueTime(at(issued)).expirationTime(null).build()));
+    assertThat(noExp.expiresAt()).as("a token without exp now ends").isEqualTo(issued.plus(maxAge));
+    Identity longExp = verifier.verify(hs256(claims().issueTime(at(issued)).expirationTime(at(NOW.plus(Duration.ofDays(7)))).build()));
+    assertThat(longExp.expiresAt()).as("the earlier of exp and iat + max age").isEqualTo(issued.plus(maxAge));
+    Identity shortExp = verifier.verify(hs256(claims().issueTime(at(issued)).build())); // exp in an hour
+    assertThat(shortExp.expiresAt()).isEqualTo(issued.plus(maxAge));
+    Identity soonExp = verifier.verify(hs256(claims().issueTime(at(issued)).expirationTime(at(NOW.plusSeconds(60))).build()));
+    assertThat(soonExp.expiresAt()).isEqualTo(NOW.plusSeconds(60));
+    // older than the max age, with the skew as for exp
+    assertRejected(verifier, hs256(claims().issueTime(at(NOW.minus(maxAge).minus(SKEW).minusSeconds(1))).expirationTime(null).build()),
+        "expired");
+    assertThat(verifier.verify(hs256(claims().issueTime(at(NOW.minus(maxAge).minus(SKEW))).expirationTime(null).build())).subject())
+        .isEqualTo("user-7");
+    assertRejected(verifier, hs256(claims().issueTime(null).expirationTime(null).build()), "missing issue time");
+    assertRejected(verifier, hs256(claims().issueTime(null).build()), "missing issue time");
+    assertThat(hmacVerifier().verify(hs256(claims().issueTime(null).expirationTime(null).build())).expiresAt())
+        .as("off: no age rule").isNull();
+  }
+
+  @Test
   void theVerifierUsesItsClockNotTheSystemClock() throws Exception {
     // a token valid in 2030 only: the system clock would call it not yet valid
     String token = hs256(claims().notBeforeTime(at(NOW.minusSeconds(60))).build());
@@ -322,7 +375,7 @@ class TokenVerifierTest {
   void issuerAndAudienceMustMatchWhenConfigured() throws Exception {
     TokenVerifier verifier = TokenVerifier.from(
         new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "https://id.example.com", "herald",
-            SKEW, "channels", true, HOUR), CLOCK);
+            SKEW, "channels", true, HOUR, null), CLOCK);
     JWTClaimsSet.Builder good = claims().issuer("https://id.example.com").audience(List.of("other", "herald"));
     assertThat(verifier.verify(hs256(good.build())).subject()).isEqualTo("user-7");
     assertRejected(verifier, hs256(claims().issuer("https://evil.example.com").audience("herald").build()),
@@ -356,7 +409,7 @@ class TokenVerifierTest {
   @Test
   void anEmptyPermissionsClaimSettingGrantsEverythingToAVerifiedToken() throws Exception {
     TokenVerifier verifier = TokenVerifier.from(
-        new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "", SKEW, "", true, HOUR), CLOCK);
+        new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "", SKEW, "", true, HOUR, null), CLOCK);
     Identity identity = verifier.verify(hs256(claims().claim("channels", "ignored").build()));
     assertThat(identity.permissions().allows("anything", Action.PRESENCE)).isTrue();
   }
@@ -366,7 +419,7 @@ class TokenVerifierTest {
   @Test
   void authOffAnswersAnonymousWithoutReadingKeys() throws Exception {
     TokenVerifier off = TokenVerifier.from(
-        new HeraldSettings.Auth(AuthMode.OFF, "token", "short", "/no/such/file", "", "", "", SKEW, "channels", true, HOUR),
+        new HeraldSettings.Auth(AuthMode.OFF, "token", "short", "/no/such/file", "", "", "", SKEW, "channels", true, HOUR, null),
         CLOCK);
     assertThat(off.verify(null)).isEqualTo(Identity.anonymous());
     assertThat(off.verify("garbage").isAnonymous()).isTrue();
@@ -393,7 +446,9 @@ class TokenVerifierTest {
     weak.initialize(1024);
     assertConfigError(auth("", pemFile("weak.pem", weak.generateKeyPair().getPublic()), ""), "at least 2048");
     assertConfigError(new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "",
-        Duration.ofSeconds(-1), "channels", true, HOUR), "clock-skew");
+        Duration.ofSeconds(-1), "channels", true, HOUR, null), "clock-skew");
+    assertConfigError(new HeraldSettings.Auth(AuthMode.REQUIRED, "token", SECRET, "", "", "", "",
+        SKEW, "channels", true, HOUR, Duration.ZERO), "max-token-age");
   }
 
   // ---- concurrency
@@ -442,7 +497,12 @@ class TokenVerifierTest {
 
   private static HeraldSettings.Auth auth(String secret, String publicKeyFile, String jwksFile) {
     return new HeraldSettings.Auth(
-        AuthMode.REQUIRED, "token", secret, publicKeyFile, jwksFile, "", "", SKEW, "channels", true, HOUR);
+        AuthMode.REQUIRED, "token", secret, publicKeyFile, jwksFile, "", "", SKEW, "channels", true, HOUR, null);
+  }
+
+  private static TokenVerifier hmacVerifierWithMaxAge(Duration maxTokenAge) {
+    return TokenVerifier.from(new HeraldSettings.Auth(
+        AuthMode.REQUIRED, "token", SECRET, "", "", "", "", SKEW, "channels", true, HOUR, maxTokenAge), CLOCK);
   }
 
   private static TokenVerifier hmacVerifier() {
