@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=java-defaults.sh
-. scripts/java-defaults.sh
+. scripts/java-defaults.sh && herald_profile production
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
 BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
 BASE_API_PORT="${BASE_API_PORT:-$((BASE_HTTP_PORT + 1))}"

@@ -22,8 +22,8 @@
 #   FANOUT_WARMUP      seconds of unrecorded publishing before a fanout's first step, unless the command
 #                      has --warmup (default 10)
 #   FANOUT_JAVA_OPTS   harness JVM options (default: -XX:+UseSerialGC -Xmx1g)
-#   JAVA_OPTS          node JVM options (default in scripts/java-defaults.sh, as scripts/herald; JAVA_OPTS= for
-#                      the JVM's own);
+#   JAVA_OPTS          node JVM options (default: the production profile of scripts/java-defaults.sh, warm-up
+#                      included, as HERALD_PROFILE=production scripts/herald; JAVA_OPTS= for the JVM's own);
 #                      HERALD_* settings reach the node(s)
 #   HERALD_RATE_LIMIT  frames per second per socket on the node (default here 1000000: one publisher
 #                      socket carries rate/(topics/100) pushes per second, far above a browser's 200)
@@ -33,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=java-defaults.sh
-. scripts/java-defaults.sh
+. scripts/java-defaults.sh && herald_profile production
 NODE_JAR=node/target/herald-node.jar
 HARNESS_JAR=loadtest/target/herald-fanout.jar
 RUN_DIR="${FANOUT_RUN_DIR:-run/fanout}"

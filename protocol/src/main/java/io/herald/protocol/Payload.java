@@ -44,9 +44,10 @@ public sealed interface Payload permits Payload.Json, Payload.Binary {
       return Arrays.hashCode(bytes);
     }
 
+    /** The JSON text itself, so that printing a received payload shows what was sent. */
     @Override
     public String toString() {
-      return "Json[" + text() + "]";
+      return text();
     }
   }
 
