@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * gets {@link Permissions#all()}, leaving authorization to channel handlers.
  *
  * <p>Built once, then thread-safe and allocation-light: {@link #parse} runs on the Netty event loops,
- * {@link #verify(SignedJWT)} on the edge's verification pool. Failures are
+ * {@link #verifySignature} on the edge's verification pool. Failures are
  * reported with the reasons listed in {@link TokenRejected}, never with the library's messages.
  */
 public final class TokenVerifier {
@@ -148,7 +148,7 @@ public final class TokenVerifier {
     if (processor == null) {
       return Identity.anonymous();
     }
-    return verify(parse(token));
+    return verifySignature(parse(token));
   }
 
   /**
@@ -185,7 +185,7 @@ public final class TokenVerifier {
    *
    * @throws TokenRejected with one of the reasons listed in {@link TokenRejected}
    */
-  public Identity verify(SignedJWT signed) throws TokenRejected {
+  public Identity verifySignature(SignedJWT signed) throws TokenRejected {
     JWTClaimsSet claims;
     try {
       claims = processor.process(signed, null);

@@ -202,7 +202,7 @@ final class ConnectionAdmission implements AutoCloseable {
             Identity identity;
             String rejected;
             try {
-              identity = tokenVerifier.verify(check.token());
+              identity = tokenVerifier.verifySignature(check.token());
               rejected = null;
             } catch (TokenRejected e) {
               identity = null;
