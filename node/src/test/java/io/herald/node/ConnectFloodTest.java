@@ -161,6 +161,20 @@ class ConnectFloodTest {
     assertThat(again).as("once they closed, the address may connect again").isEqualTo(403);
   }
 
+  @Test
+  void aRequestWithoutTheUpgradeHeadersIsAnsweredOrClosedAfterItsTokenIsChecked() throws Exception {
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(loopback(8), 0));
+      s.connect(new InetSocketAddress("127.0.0.1", node.port()));
+      s.setSoTimeout(10_000); // the handshake timeout is 30 s: an answer or a close must come from the check
+      s.getOutputStream()
+          .write(("GET " + V2 + "&token=" + token("plain") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      byte[] all = in.readAllBytes(); // until the server closes
+      assertThat(new String(all, StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 101");
+    }
+  }
+
   private static int statusOrClosed(InetAddress from) {
     try {
       return status(node.port(), from, "", "");
