@@ -5,9 +5,11 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
@@ -63,14 +65,32 @@ final class RawWebSocket implements AutoCloseable {
    */
   static RawWebSocket connect(int port, String pathAndQuery, int receiveBuffer, String extraHeaders)
       throws IOException {
+    return connect(null, port, pathAndQuery, receiveBuffer, extraHeaders, new byte[0]);
+  }
+
+  /**
+   * As {@link #connect(int, String, int, String)}, from the loopback address {@code from} (null: any;
+   * Linux routes all of 127.0.0.0/8 to loopback, so tests can be several clients), and with
+   * {@code sentWithRequest} written in the same write as the upgrade request (a client that pipelines
+   * its first frames).
+   */
+  static RawWebSocket connect(
+      InetAddress from, int port, String pathAndQuery, int receiveBuffer, String extraHeaders, byte[] sentWithRequest)
+      throws IOException {
     Socket socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
     }
+    if (from != null) {
+      socket.bind(new InetSocketAddress(from, 0));
+    }
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
-    out.write(upgradeRequest(port, pathAndQuery, extraHeaders));
+    byte[] request = upgradeRequest(port, pathAndQuery, extraHeaders);
+    byte[] both = Arrays.copyOf(request, request.length + sentWithRequest.length);
+    System.arraycopy(sentWithRequest, 0, both, request.length, sentWithRequest.length);
+    out.write(both);
     out.flush();
     DataInputStream in = new DataInputStream(socket.getInputStream());
     String statusLine = readLine(in);
@@ -89,6 +109,12 @@ final class RawWebSocket implements AutoCloseable {
 
   /** Sends one final, masked frame with any opcode and payload. */
   void send(int opcode, byte[] payload) throws IOException {
+    out.write(maskedFrame(opcode, payload));
+    out.flush();
+  }
+
+  /** One final, masked frame, as a client sends it. */
+  static byte[] maskedFrame(int opcode, byte[] payload) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
     frame.write(0x80 | opcode);
     if (payload.length < 126) {
@@ -105,12 +131,11 @@ final class RawWebSocket implements AutoCloseable {
     }
     byte[] mask = new byte[4];
     ThreadLocalRandom.current().nextBytes(mask);
-    frame.write(mask);
+    frame.write(mask, 0, mask.length);
     for (int i = 0; i < payload.length; i++) {
       frame.write(payload[i] ^ mask[i & 3]);
     }
-    out.write(frame.toByteArray());
-    out.flush();
+    return frame.toByteArray();
   }
 
   /** Writes raw bytes to the connection (for broken framing). */

@@ -32,7 +32,19 @@ public record HeraldSettings(
       List<String> allowedOrigins,
       int maxConnections,
       int fdReserve,
-      int newConnectionsPerSecond) {}
+      int newConnectionsPerSecond,
+      PerAddress perAddress,
+      TokenVerification tokenVerification) {}
+
+  /**
+   * Limits per client address (an IPv4 address, or the /64 of an IPv6 one), except the addresses in
+   * {@code exempt} (CIDR blocks, such as a proxy on the same host). 0 turns a limit off.
+   */
+  public record PerAddress(
+      double connectsPerSecond, int connectBurst, int maxPendingUpgrades, int trackedAddresses, List<String> exempt) {}
+
+  /** Token signatures are checked on this pool, off the event loops; a full queue refuses with 503. */
+  public record TokenVerification(int threads, int queue) {}
 
   /** Whether the {@code Origin} header of an upgrade is checked (Phoenix's {@code check_origin}). */
   public enum CheckOrigin {
@@ -171,7 +183,15 @@ public record HeraldSettings(
             origins(h.getString("http.allowed-origins")),
             atLeast(h, "http.max-connections", 0),
             atLeast(h, "http.fd-reserve", 0),
-            atLeast(h, "http.new-connections-per-second", 0)),
+            atLeast(h, "http.new-connections-per-second", 0),
+            new PerAddress(
+                nonNegative(h, "http.per-address.connects-per-second"),
+                atLeast(h, "http.per-address.connect-burst", 1),
+                atLeast(h, "http.per-address.max-pending-upgrades", 0),
+                atLeast(h, "http.per-address.tracked-addresses", 1),
+                commaSeparated(h.getString("http.per-address.exempt"))),
+            new TokenVerification(
+                atLeast(h, "http.token-verification.threads", 0), atLeast(h, "http.token-verification.queue", 1))),
         new Socket(
             h.getDuration("socket.idle-timeout"),
             h.getInt("socket.max-channels"),
@@ -273,6 +293,18 @@ public record HeraldSettings(
           "herald." + path + " must be between " + min + " and " + max + " bytes, was " + value);
     }
     return (int) value;
+  }
+
+  private static List<String> commaSeparated(String value) {
+    return origins(value); // the same rule: trimmed, empty items dropped
+  }
+
+  private static double nonNegative(Config c, String path) {
+    double value = c.getDouble(path);
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException("herald." + path + " must be 0 or more, was " + value);
+    }
+    return value;
   }
 
   private static int bytes(Config c, String path) {

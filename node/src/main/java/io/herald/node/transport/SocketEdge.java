@@ -23,6 +23,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,10 +46,12 @@ public final class SocketEdge implements AutoCloseable {
 
   private final Channel serverChannel;
   private final ChannelGroup sockets;
+  private final ConnectionAdmission admission;
 
-  private SocketEdge(Channel server, ChannelGroup sockets) {
+  private SocketEdge(Channel server, ChannelGroup sockets, ConnectionAdmission admission) {
     this.serverChannel = server;
     this.sockets = sockets;
+    this.admission = admission;
   }
 
   /**
@@ -95,6 +98,11 @@ public final class SocketEdge implements AutoCloseable {
                       ch.close();
                       return;
                     }
+                    InetAddress client = admission.clientOf(ch.remoteAddress());
+                    if (!admission.openPending(client)) {
+                      ch.close(); // this address holds enough connections that have not upgraded
+                      return;
+                    }
                     sockets.add(ch);
                     ch.pipeline()
                         // The request line carries the connect params (a token among them): it gets the
@@ -103,10 +111,16 @@ public final class SocketEdge implements AutoCloseable {
                             "http",
                             new HttpServerCodec(http.maxHandshakeRequestSize(), http.maxHandshakeRequestSize(), 8192))
                         .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
-                        .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size));
+                        .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size, client));
                   }
                 });
-    Channel server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
+    Channel server;
+    try {
+      server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
+    } catch (InterruptedException | RuntimeException e) {
+      admission.close();
+      throw e;
+    }
     log.info(
         "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket; {}",
         name,
@@ -115,7 +129,7 @@ public final class SocketEdge implements AutoCloseable {
         loops.threads(),
         http.socketPath(),
         admission.limits());
-    return new SocketEdge(server, sockets);
+    return new SocketEdge(server, sockets, admission);
   }
 
   private static byte[] demoPage() {
@@ -205,5 +219,6 @@ public final class SocketEdge implements AutoCloseable {
   public void close() {
     unbind();
     sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    admission.close();
   }
 }

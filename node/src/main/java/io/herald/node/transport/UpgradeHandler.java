@@ -19,7 +19,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -30,7 +32,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * The HTTP side of the public port: answers Phoenix's WebSocket upgrade at
  * {@code <socket-path>/websocket}, negotiating the protocol version from {@code vsn} (missing is
  * 1.0.0 as in Phoenix; unsupported is HTTP 403), asking {@link ConnectionAdmission} whether the
- * connect may open a socket (503 with Retry-After, or 403), and answering the {@code phoenix}
+ * connect may open a socket (429 or 503 with Retry-After, or 403; a token's signature is checked off the
+ * event loop, and the upgrade goes on here on the connection's loop), and answering the {@code phoenix}
  * sub-protocol when offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
- * {@link ConnectionActor}. With {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
+ * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. With
+ * {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
@@ -62,7 +68,11 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final byte[] demoPage;
   private final ConnectionAdmission admission;
   private final IntSupplier openConnections;
+  /** The client's address as the per-address limits count it (null: none applies); counted as pending. */
+  private final InetAddress client;
   private ScheduledFuture<?> upgradeDeadline;
+  /** Bytes read after the upgrade request, for the WebSocket decoder; null until the request is accepted. */
+  private List<ByteBuf> heldInput;
 
   UpgradeHandler(
       HeraldSettings settings,
@@ -71,8 +81,10 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       MalformedFrameLog malformedLog,
       byte[] demoPage,
       ConnectionAdmission admission,
-      IntSupplier openConnections) {
+      IntSupplier openConnections,
+      InetAddress client) {
     this.settings = settings;
+    this.client = client;
     this.admission = admission;
     this.openConnections = openConnections;
     this.system = system;
@@ -103,6 +115,20 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (upgradeDeadline != null) {
       upgradeDeadline.cancel(false);
     }
+    admission.pendingEnded(client);
+    if (heldInput != null) { // closed before the upgrade
+      heldInput.forEach(ByteBuf::release);
+      heldInput = null;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (heldInput != null && msg instanceof ByteBuf bytes) {
+      heldInput.add(bytes); // sent after the upgrade request: WebSocket frames for after the 101
+      return;
+    }
+    super.channelRead(ctx, msg);
   }
 
   @Override
@@ -134,18 +160,60 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     HttpHeaders headers = request.headers();
     ConnectionAdmission.Decision decision =
-        admission.admit(
+        admission.screen(
+            client,
             openConnections.getAsInt(),
             params,
             headers.get(HttpHeaderNames.ORIGIN),
             headers.get(HttpHeaderNames.HOST),
             headers.get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
     if (decision instanceof ConnectionAdmission.Refuse refuse) {
-      log.debug("refused connect from {}: {}", ctx.channel().remoteAddress(), refuse.reason()); // debug: clients choose, logs must not flood
       refuse(ctx, refuse);
       return;
     }
-    Identity identity = ((ConnectionAdmission.Admit) decision).identity();
+    holdInput(ctx);
+    if (decision instanceof ConnectionAdmission.Admit admit) {
+      upgrade(ctx, request, params, serializer, admit.identity());
+      return;
+    }
+    FullHttpRequest kept = request.retainedDuplicate(); // released when the verification has decided
+    admission.verify(
+        (ConnectionAdmission.CheckToken) decision,
+        ctx.executor(),
+        verified -> {
+          try {
+            if (!ctx.channel().isActive()) {
+              return; // the client left, or the handshake deadline passed, while its token was checked
+            }
+            if (verified instanceof ConnectionAdmission.Admit admit) {
+              upgrade(ctx, kept, params, serializer, admit.identity());
+            } else {
+              refuse(ctx, (ConnectionAdmission.Refuse) verified);
+            }
+          } catch (RuntimeException e) { // as exceptionCaught would for the same failure on the read path
+            exceptionCaught(ctx, e);
+          } finally {
+            kept.release();
+          }
+        });
+  }
+
+  /**
+   * From here on the HTTP decoder is gone: a client may send its first frames right behind the upgrade
+   * request, even in the same TCP segment, and the decoder would take them for the next HTTP request.
+   * Its unread bytes, and anything read before the upgrade completes, come to {@link #channelRead} and
+   * are held until the 101 is written. Reading pauses meanwhile, so at most one read is held.
+   */
+  private void holdInput(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(false);
+    heldInput = new ArrayList<>();
+    ctx.pipeline().remove(HttpObjectAggregator.class); // the bytes must come here, past it
+    ctx.pipeline().get(HttpServerCodec.class).removeInboundHandler(); // the encoder stays for the answer
+  }
+
+  private void upgrade(
+      ChannelHandlerContext ctx, FullHttpRequest request, Map<String, String> params, Serializer serializer, Identity identity) {
+    HttpHeaders headers = request.headers();
     String url = "ws://" + headers.get(HttpHeaderNames.HOST, "localhost") + websocketPath;
     // The decoder reports violations to FrameHandler instead of closing by itself, so that every close
     // the server makes carries Herald's reason and is counted by its code.
@@ -158,7 +226,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url, SUBPROTOCOL, decoderConfig);
     WebSocketServerHandshaker handshaker = factory.newHandshaker(request);
     if (handshaker == null) {
-      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     ActorRef<ConnectionActor.Command> connection =
@@ -184,7 +252,6 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 settings.socket().rateLimit(),
                 settings.socket().maxTopicLength(),
                 deps.metrics()));
-    ctx.pipeline().remove("http-aggregator");
     handshaker
         .handshake(ctx.channel(), request)
         .addListener(
@@ -192,9 +259,20 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               if (!f.isSuccess()) {
                 log.debug("handshake with {} failed", ctx.channel().remoteAddress(), f.cause());
                 ctx.channel().close();
+                return;
               }
+              // The 101 is out and the WebSocket decoder first in the pipeline: the held bytes go to it.
+              List<ByteBuf> held = heldInput;
+              heldInput = null;
+              ctx.pipeline().remove(this);
+              for (ByteBuf bytes : held) {
+                ctx.pipeline().fireChannelRead(bytes);
+              }
+              if (!held.isEmpty()) {
+                ctx.pipeline().fireChannelReadComplete();
+              }
+              ctx.channel().config().setAutoRead(true);
             });
-    ctx.pipeline().remove(this);
   }
 
   /**
@@ -221,6 +299,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private static void refuse(ChannelHandlerContext ctx, ConnectionAdmission.Refuse refuse) {
+    log.debug("refused connect from {}: {}", ctx.channel().remoteAddress(), refuse.reason()); // debug: clients choose, logs must not flood
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, refuse.status(), Unpooled.copiedBuffer(refuse.reason() + "\n", StandardCharsets.UTF_8));
