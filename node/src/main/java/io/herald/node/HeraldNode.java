@@ -143,7 +143,7 @@ public final class HeraldNode implements AutoCloseable {
           });
       metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
-          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, () -> openSockets(edgeRef), metrics);
+          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, directory, () -> openSockets(edgeRef), metrics);
       Optional<WarmUp.Result> warmUp =
           settings.warmUp().enabled()
               ? Optional.of(WarmUp.run(resolved, settings.warmUp(), loops, system, deps, revocations))

@@ -122,28 +122,27 @@ class ConnectFloodTest {
     InetAddress holder = loopback(6);
     List<Socket> silent = new ArrayList<>();
     try {
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < 3; i++) {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(holder, 0));
         s.connect(new InetSocketAddress("127.0.0.1", node.port()));
         silent.add(s);
       }
-      try (Socket third = new Socket()) {
-        third.bind(new InetSocketAddress(holder, 0));
-        third.connect(new InetSocketAddress("127.0.0.1", node.port()));
-        third.setSoTimeout(10_000); // well inside the 30 s handshake timeout
-        InputStream in = third.getInputStream();
-        assertThat(in.read()).as("the third silent connection is closed at once").isEqualTo(-1);
-      }
-      assertThat(status(node.port(), loopback(7), "", "")).as("another address is answered").isEqualTo(403);
+      // The node accepts them on two event loops, so which of the three it finds over the cap (2) is
+      // a race; that exactly one is closed at once, well inside the 30 s handshake timeout, is not.
+      int closed = 0;
       for (Socket s : silent) {
-        s.setSoTimeout(200);
+        s.setSoTimeout(2_000);
         try {
-          assertThat(s.getInputStream().read()).as("the first two stay open").isNotEqualTo(-1);
+          if (s.getInputStream().read() == -1) {
+            closed++;
+          }
         } catch (SocketTimeoutException stillOpen) {
-          // expected: nothing to read, not closed
+          // nothing to read and not closed: a pending connection within the cap
         }
       }
+      assertThat(closed).as("silent connections closed at once, of three from one address").isEqualTo(1);
+      assertThat(status(node.port(), loopback(7), "", "")).as("another address is answered").isEqualTo(403);
     } finally {
       for (Socket s : silent) {
         s.close();
@@ -201,12 +200,12 @@ class ConnectFloodTest {
     try (HeraldNode rsaNode =
         TestNode.start(
             List.of(),
-            Map.of(
-                "herald.auth.mode", "required",
-                "herald.auth.jwt.public-key-file", pem.toString(),
-                "herald.http.new-connections-per-second", 0,
-                "herald.http.token-verification.threads", 1,
-                "herald.http.token-verification.queue", 1))) {
+            TestNode.fastClients(
+                Map.of(
+                    "herald.auth.mode", "required",
+                    "herald.auth.jwt.public-key-file", pem.toString(),
+                    "herald.http.token-verification.threads", 1,
+                    "herald.http.token-verification.queue", 1)))) {
       SignedJWT valid = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), new JWTClaimsSet.Builder().subject("open").build());
       valid.sign(new RSASSASigner(serverKey));
       try (RawWebSocket open = RawWebSocket.connect(rsaNode.port(), V2 + "&token=" + valid.serialize())) {

@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -59,6 +61,8 @@ final class ApiRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final ActorRef<NodeFanout.Command> fanout;
+  /** This node's socket directory: asked even before the cluster receptionist lists it. */
+  private final ActorRef<SocketDirectory.Command> localDirectory;
   private final IntSupplier openSockets;
   private final Executor executor;
   private final byte[] key;
@@ -70,8 +74,10 @@ final class ApiRoutes extends AllDirectives {
       ActorSystem<?> system,
       ClusterSharding sharding,
       ActorRef<NodeFanout.Command> fanout,
+      ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
       NodeMetrics metrics) {
+    this.localDirectory = localDirectory;
     this.metrics = metrics;
     this.settings = settings;
     this.system = system;
@@ -261,7 +267,11 @@ final class ApiRoutes extends AllDirectives {
             .thenComposeAsync(
                 listing -> {
                   List<CompletableFuture<Integer>> answers = new ArrayList<>();
-                  for (ActorRef<SocketDirectory.Command> directory : listing.getServiceInstances(SocketDirectory.KEY)) {
+                  // The receptionist's listing lags a registration by up to its gossip interval: a node
+                  // just started may not list its own directory yet, so that one is always asked.
+                  Set<ActorRef<SocketDirectory.Command>> directories = new HashSet<>(listing.getServiceInstances(SocketDirectory.KEY));
+                  directories.add(localDirectory);
+                  for (ActorRef<SocketDirectory.Command> directory : directories) {
                     answers.add(
                         AskPattern.<SocketDirectory.Command, SocketDirectory.Disconnected>ask(
                                 directory,

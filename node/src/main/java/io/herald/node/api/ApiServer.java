@@ -2,6 +2,7 @@ package io.herald.node.api;
 
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.socket.SocketDirectory;
 import io.herald.node.topic.NodeFanout;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +30,11 @@ public final class ApiServer {
       ActorSystem<?> system,
       ClusterSharding sharding,
       ActorRef<NodeFanout.Command> fanout,
+      ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
       NodeMetrics metrics)
       throws Exception {
-    ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, openSockets, metrics);
+    ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, localDirectory, openSockets, metrics);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(settings.bindHost(), settings.port())
