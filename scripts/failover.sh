@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd node/src/test/js && [ -d node_modules ] || npm ci --no-audit --no-fund)
 export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/failover}"
+# The publisher sends --rate messages per second from one socket, above a browser's 200/s default: lift
+# the per-socket limit (as scripts/fanout.sh does), or most publishes are refused as rate limited and
+# the figures measure the limit, not failover.
+export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 scripts/cluster.sh start 3
 trap 'scripts/cluster.sh stop' EXIT
 kill_node="${KILL_NODE:-0}"
