@@ -7,12 +7,14 @@ import io.herald.protocol.ReservedEvents;
 import io.herald.protocol.Serializer;
 import io.herald.protocol.Serializers;
 import io.herald.protocol.ServerFrame;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -45,6 +47,9 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   }
 
   private static final Serializer V2 = Serializers.V2;
+  /** How every V2 broadcast begins: {@code [null,null,} (no join_ref, no ref). */
+  private static final ByteBuf BROADCAST_START =
+      Unpooled.unreleasableBuffer(Unpooled.copiedBuffer("[null,null,", StandardCharsets.US_ASCII));
 
   /** Its topics; the first is the one it pushes to. Topic {@code i} is joined with join ref {@code i + 1}. */
   private final List<String> topics;
@@ -138,6 +143,12 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+    // Most frames are broadcasts, which carry no refs: told apart by their first bytes, not decoded,
+    // so that the warm-up's own client leaves the cores to the node it warms. The rest are decoded.
+    if (ByteBufUtil.equals(frame.content(), frame.content().readerIndex(), BROADCAST_START, 0, BROADCAST_START.readableBytes())) {
+      script.delivered(this);
+      return;
+    }
     ServerFrame decoded = V2.decodeServerFrame(false, ByteBufUtil.getBytes(frame.content()));
     if (decoded instanceof Message message) {
       // A broadcast, or the phx_close that follows a leave, which counts as the leave's reply.
