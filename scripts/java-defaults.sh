@@ -20,7 +20,7 @@ HERALD_JAVA_OPTS_QUICK_START="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms32m -
 # - -Xmn1g, a fixed 1 GiB young generation: a young collection's pause does not grow with the young
 #   generation (its work is the live objects and the old ones written since the last collection;
 #   15-90 ms with 10k sockets), so a big one means few pauses: one every 2-3 minutes at 20k
-#   deliveries/s. The price is RSS: the node idles at about 1-1.25 GB.
+#   deliveries/s. The price is RSS: the node idles at up to 1.15-1.28 GB (docs/benchmarks.md).
 # - -XX:MaxTenuringThreshold=0: what outlives a collection is sockets, channels and topics, so it goes
 #   straight to the old generation. Otherwise the sockets' state sits in a survivor space and is
 #   copied again by each of the next 7-15 collections (70-150 ms each with 10k sockets).
