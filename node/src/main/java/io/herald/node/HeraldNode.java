@@ -13,6 +13,7 @@ import io.herald.node.config.HeraldConfig;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.transport.EdgeLoops;
 import io.herald.node.transport.LoopBroadcastWriter;
@@ -108,8 +109,26 @@ public final class HeraldNode implements AutoCloseable {
               settings.topic().idlePassivation(),
               settings.topic().interestQueryTimeout(),
               settings.topic().recoveryBuffer(),
-              settings.topic().idempotencyKeys()),
+              settings.topic().idempotencyKeys(),
+              settings.topic().forgetPublisherAfter(),
+              settings.topic().rememberedSeqs()),
           metrics);
+      HeraldSettings.Publish publishing = settings.publish();
+      ActorRef<NodePublisher.Command> publisher =
+          Adapter.spawn(
+              system,
+              NodePublisher.create(
+                  TopicEntity.owners(sharding),
+                  new NodePublisher.Settings(
+                      publishing.resendAfter(),
+                      publishing.deadline(),
+                      publishing.maxPending(),
+                      publishing.ownerProbeInterval(),
+                      publishing.outboxIdle(),
+                      publishing.unnumberedWhileUnreachable()),
+                  metrics),
+              NodePublisher.NAME,
+              SameLoopExecutorConfigurator.DISPATCHER);
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(
               system,
@@ -130,7 +149,7 @@ public final class HeraldNode implements AutoCloseable {
           Adapter.spawn(system, SocketDirectory.create(revocations, replica), SocketDirectory.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(
-              routes, fanout, sharding, settings.socket(), settings.auth(), directory, metrics);
+              routes, fanout, publisher, sharding, settings.socket(), settings.auth(), directory, metrics);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
       EdgeLoops loops = EdgeLoops.create(settings.http());
@@ -143,7 +162,7 @@ public final class HeraldNode implements AutoCloseable {
           });
       metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
-          ApiServer.bind(settings.api(), Adapter.toTyped(system), sharding, fanout, directory, () -> openSockets(edgeRef), metrics);
+          ApiServer.bind(settings.api(), Adapter.toTyped(system), publisher, fanout, directory, () -> openSockets(edgeRef), metrics);
       Optional<WarmUp.Result> warmUp =
           settings.warmUp().enabled()
               ? Optional.of(WarmUp.run(resolved, settings.warmUp(), loops, system, deps, revocations))

@@ -9,7 +9,7 @@ import io.herald.node.socket.SocketDirectory;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
-import io.herald.node.topic.TopicEntity;
+import io.herald.node.topic.NodePublisher;
 import io.herald.protocol.CloseReason;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -59,7 +58,7 @@ final class ApiRoutes extends AllDirectives {
   private final ObjectMapper mapper = new ObjectMapper();
   private final HeraldSettings.Api settings;
   private final ActorSystem<?> system;
-  private final ClusterSharding sharding;
+  private final ActorRef<NodePublisher.Command> publisher;
   private final ActorRef<NodeFanout.Command> fanout;
   /** This node's socket directory: asked even before the cluster receptionist lists it. */
   private final ActorRef<SocketDirectory.Command> localDirectory;
@@ -72,7 +71,7 @@ final class ApiRoutes extends AllDirectives {
   ApiRoutes(
       HeraldSettings.Api settings,
       ActorSystem<?> system,
-      ClusterSharding sharding,
+      ActorRef<NodePublisher.Command> publisher,
       ActorRef<NodeFanout.Command> fanout,
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
@@ -81,7 +80,7 @@ final class ApiRoutes extends AllDirectives {
     this.metrics = metrics;
     this.settings = settings;
     this.system = system;
-    this.sharding = sharding;
+    this.publisher = publisher;
     this.fanout = fanout;
     this.openSockets = openSockets;
     // Pekko's CompletionStages run plain callbacks on the common pool (one thread on 2 cores).
@@ -312,23 +311,28 @@ final class ApiRoutes extends AllDirectives {
                     "the cluster's socket directories could not be listed within " + timeout))));
   }
 
-  private CompletionStage<TopicEntity.Published> publish(BroadcastRequest request) {
-    Duration timeout = settings.publishTimeout();
-    return sharding
-        .entityRefFor(TopicEntity.KEY, request.topic())
-        .<TopicEntity.Published>ask(
+  private CompletionStage<NodePublisher.Published> publish(BroadcastRequest request) {
+    return AskPattern.<NodePublisher.Command, NodePublisher.Published>ask(
+            publisher,
             replyTo ->
-                new TopicEntity.Publish(
-                    request.event(), request.payload(), false, replyTo, 0, request.idempotencyKey()),
-            timeout)
+                new NodePublisher.Publish(
+                    request.topic(), request.event(), request.payload(), false, replyTo, 0, request.idempotencyKey()),
+            settings.publishTimeout(),
+            system.scheduler())
         .thenApplyAsync(p -> p, executor);
   }
 
-  private ObjectNode published(TopicEntity.Published p) {
+  private ObjectNode published(NodePublisher.Published p) {
     ObjectNode json = mapper.createObjectNode();
-    json.put("seq", p.seq());
-    // As a string: 64-bit epochs do not survive JavaScript numbers.
-    json.put("epoch", Long.toString(p.epoch()));
+    if (p.numbered()) {
+      json.put("seq", p.seq());
+      // As a string: 64-bit epochs do not survive JavaScript numbers.
+      json.put("epoch", Long.toString(p.epoch()));
+    } else {
+      // Delivered straight to the members while the topic's owner was unreachable: no seq, no epoch.
+      json.putNull("seq");
+      json.putNull("epoch");
+    }
     return json;
   }
 

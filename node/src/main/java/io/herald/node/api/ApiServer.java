@@ -4,12 +4,12 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.socket.SocketDirectory;
 import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.NodePublisher;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
@@ -28,13 +28,13 @@ public final class ApiServer {
   public static ApiServer bind(
       HeraldSettings.Api settings,
       ActorSystem<?> system,
-      ClusterSharding sharding,
+      ActorRef<NodePublisher.Command> publisher,
       ActorRef<NodeFanout.Command> fanout,
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
       NodeMetrics metrics)
       throws Exception {
-    ApiRoutes routes = new ApiRoutes(settings, system, sharding, fanout, localDirectory, openSockets, metrics);
+    ApiRoutes routes = new ApiRoutes(settings, system, publisher, fanout, localDirectory, openSockets, metrics);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(settings.bindHost(), settings.port())

@@ -10,6 +10,7 @@ public record HeraldSettings(
     Http http,
     Socket socket,
     Topic topic,
+    Publish publish,
     Cluster cluster,
     Drain drain,
     Api api,
@@ -102,7 +103,21 @@ public record HeraldSettings(
 
   /** Topic entities. */
   public record Topic(
-      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys) {}
+      Duration idlePassivation,
+      Duration interestQueryTimeout,
+      int recoveryBuffer,
+      int idempotencyKeys,
+      Duration forgetPublisherAfter,
+      int rememberedSeqs) {}
+
+  /** This node's publishes on their way to the topic owners (NodePublisher). */
+  public record Publish(
+      Duration resendAfter,
+      Duration deadline,
+      int maxPending,
+      Duration ownerProbeInterval,
+      Duration outboxIdle,
+      boolean unnumberedWhileUnreachable) {}
 
   /** The internal HTTP API (Pekko HTTP). {@code key} is empty when none is configured. */
   public record Api(
@@ -213,7 +228,16 @@ public record HeraldSettings(
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),
             h.getInt("topic.recovery-buffer"),
-            h.getInt("topic.idempotency-keys")),
+            h.getInt("topic.idempotency-keys"),
+            h.getDuration("topic.forget-publisher-after"),
+            h.getInt("topic.remembered-seqs")),
+        new Publish(
+            h.getDuration("publish.resend-after"),
+            h.getDuration("publish.deadline"),
+            h.getInt("publish.max-pending"),
+            h.getDuration("publish.owner-probe-interval"),
+            h.getDuration("publish.outbox-idle"),
+            h.getBoolean("publish.unnumbered-while-unreachable")),
         new Cluster(
             h.getString("cluster.host"),
             h.getInt("cluster.port"),

@@ -45,6 +45,19 @@ public final class NodeMetrics {
   public final Counter publishes =
       Counter.builder().name("herald_publishes_total").help("Messages numbered by topic owners on this node").register(registry);
 
+  /**
+   * What happened to this node's publishes on their way to the topic owners, by outcome: resent (not
+   * acknowledged in time, sent again), unnumbered (delivered straight to the members' fan-outs while
+   * the owner was unreachable), expired (never acknowledged within the deadline), refused (too many
+   * unacknowledged).
+   */
+  public final Counter publishRelay =
+      Counter.builder().name("herald_publish_relay_total").help("Publishes resent, delivered unnumbered, expired or refused on their way to topic owners, by outcome").labelNames("outcome").register(registry);
+
+  /** Publishes a topic owner on this node dropped because an earlier one of the same publisher was missing. */
+  public final Counter publishesOutOfOrder =
+      Counter.builder().name("herald_publishes_out_of_order_total").help("Publishes dropped by topic owners on this node until an earlier one of the same publisher arrives").register(registry);
+
   /** Upgrades refused before the WebSocket opened, by reason (connections, rate, origin, auth). */
   public final Counter connectsRefused =
       Counter.builder().name("herald_connects_refused_total").help("WebSocket upgrades refused, by reason").labelNames("reason").register(registry);

@@ -9,8 +9,8 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.outlet.SocketOutlet;
 import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.Subscriber;
-import io.herald.node.topic.TopicEntity;
 import io.herald.protocol.CloseReason;
 import io.herald.protocol.EncodedFrame;
 import io.herald.protocol.Message;
@@ -36,7 +36,6 @@ import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,12 +75,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   private record TokenExpired() implements Command {}
 
-  private record PublishAcknowledged(TopicEntity.Published published) implements Command {}
+  private record PublishAcknowledged(NodePublisher.Published published) implements Command {}
 
   /** What every connection of a node shares. */
   public record Dependencies(
       ChannelRoutes routes,
       ActorRef<NodeFanout.Command> fanout,
+      ActorRef<NodePublisher.Command> publisher,
       ClusterSharding sharding,
       HeraldSettings.Socket settings,
       HeraldSettings.Auth auth,
@@ -131,7 +131,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
     @Override
     public void broadcast(String event, Payload payload) {
-      owner(topic).tell(TopicEntity.Publish.unacknowledged(event, payload.bytes(), payload instanceof Payload.Binary));
+      deps.publisher().tell(NodePublisher.Publish.unacknowledged(topic, event, payload.bytes(), payload instanceof Payload.Binary));
     }
 
     @Override
@@ -151,7 +151,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private final Dependencies deps;
   private final SocketSubscriber subscriber;
   /** Made on the first broadcast: most sockets only listen, and an adapter costs a ref per socket. */
-  private ActorRef<TopicEntity.Published> publishAcks;
+  private ActorRef<NodePublisher.Published> publishAcks;
   private final Map<String, JoinedChannel> channels = new HashMap<>();
   /** The join waiting for its topic's owner; frames that arrive meanwhile wait in {@link #held}. */
   private JoinedChannel pendingJoin;
@@ -384,7 +384,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   }
 
   private Behavior<Command> onPublishAcknowledged(PublishAcknowledged ack) {
-    TopicEntity.Published published = ack.published();
+    NodePublisher.Published published = ack.published();
     JoinedChannel ch = channels.get(published.topic());
     JoinedChannel.HeldReply held = ch == null ? null : ch.acknowledged(published.replyTag());
     if (held != null) {
@@ -504,13 +504,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     return identity.subject();
   }
 
-  EntityRef<TopicEntity.Command> owner(String topic) {
-    return deps.sharding().entityRefFor(TopicEntity.KEY, topic);
+  ActorRef<NodePublisher.Command> publisher() {
+    return deps.publisher();
   }
 
-  ActorRef<TopicEntity.Published> publishAcks() {
+  ActorRef<NodePublisher.Published> publishAcks() {
     if (publishAcks == null) {
-      publishAcks = ctx.messageAdapter(TopicEntity.Published.class, PublishAcknowledged::new);
+      publishAcks = ctx.messageAdapter(NodePublisher.Published.class, PublishAcknowledged::new);
     }
     return publishAcks;
   }

@@ -2,12 +2,11 @@ package io.herald.node.socket;
 
 import io.herald.node.channel.ChannelContext;
 import io.herald.node.channel.ChannelHandler;
-import io.herald.node.topic.TopicEntity;
+import io.herald.node.topic.NodePublisher;
 import io.herald.protocol.Payload;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * One joined (or joining) channel of a socket: its join, its handler, and the replies that wait for the
@@ -37,7 +36,6 @@ final class JoinedChannel implements ChannelContext {
   State state = State.JOINING;
   /** Refuses the join if the topic's owner does not acknowledge in time; null once answered. */
   private Cancellable joinTimer;
-  private EntityRef<TopicEntity.Command> owner;
   /** The socket's number of the handler call under way; broadcasts carry it so their acknowledgements find the call. */
   private long call;
   private int publishedInCall;
@@ -118,11 +116,8 @@ final class JoinedChannel implements ChannelContext {
 
   @Override
   public void broadcast(String event, Payload payload) {
-    if (owner == null) {
-      owner = socket.owner(topic);
-    }
     publishedInCall++;
-    owner.tell(new TopicEntity.Publish(event, payload.bytes(), payload instanceof Payload.Binary, socket.publishAcks(), call, null));
+    socket.publisher().tell(new NodePublisher.Publish(topic, event, payload.bytes(), payload instanceof Payload.Binary, socket.publishAcks(), call, null));
   }
 
   @Override

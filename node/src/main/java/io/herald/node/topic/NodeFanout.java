@@ -65,7 +65,8 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   /**
    * One message of a topic, numbered by its owner at {@code numberedAtMillis} (the owner's wall clock,
-   * for the publish-to-fan-out latency metric).
+   * for the publish-to-fan-out latency metric); seq and epoch 0 when a {@link NodePublisher} delivered
+   * it unnumbered because the owner was unreachable.
    */
   public record Deliver(
       String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis)
@@ -199,8 +200,11 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (topic == null || topic.subscribers.isEmpty()) {
       return Behaviors.same();
     }
-    // A new incarnation of the owner (after a rebalance or a crash) numbers from 1 under a new epoch.
-    topic.epoch = deliver.epoch();
+    // A new incarnation of the owner (after a rebalance or a crash) numbers from 1 under a new epoch;
+    // unnumbered deliveries (seq 0, from a NodePublisher while the owner is unreachable) have none.
+    if (deliver.seq() != NodePublisher.Published.UNNUMBERED) {
+      topic.epoch = deliver.epoch();
+    }
     Payload payload = deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
     if (topic.intercepting > 0) {
       for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {

@@ -39,6 +39,9 @@ import org.apache.pekko.cluster.typed.Cluster;
  * subscribers of the topic (one message per node), holding publishes meanwhile in a bounded buffer.
  * It passivates itself once no node has been interested for {@code herald.topic.idle-passivation}.
  * Idempotency keys are remembered per incarnation only.
+ *
+ * <p>Publishes come from each node's {@link NodePublisher}, which sends them again until acknowledged;
+ * {@link PublisherStreams} numbers each once, in its publisher's send order.
  */
 public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
@@ -54,34 +57,42 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public record Unregister(ActorRef<NodeFanout.Command> node) implements Command {}
 
   /**
-   * Publish one event; {@code binary} says whether the payload is JSON text or binary data.
-   * {@code replyTo}, when not null, is told the message's seq once it is numbered and sent to every
-   * interested node, with {@code replyTag} echoed so the publisher can match the answer. A publish
-   * whose {@code idempotencyKey} this incarnation has seen recently is answered with the first one's
-   * seq and not sent again.
+   * Publish one event; {@code binary} says whether the payload is JSON text or binary data. Sent by a
+   * node's {@link NodePublisher} ({@code publisher}), which numbers its publishes {@code pseq} and names
+   * in {@code after} its previous unacknowledged publish to this topic (0: none): see
+   * {@link PublisherStreams}. Answered with {@link NodePublisher.Accepted} once numbered and sent to
+   * every interested node, carrying this entity's ref when {@code wantOwner} or on the first answer to
+   * the publisher. A publish whose {@code idempotencyKey} this incarnation has seen recently is answered
+   * with the first one's seq and not sent again.
    */
   public record Publish(
       String event,
       byte[] payload,
       boolean binary,
-      ActorRef<Published> replyTo,
-      long replyTag,
+      ActorRef<NodePublisher.Command> publisher,
+      long pseq,
+      long after,
+      boolean wantOwner,
       String idempotencyKey)
-      implements Command {
-    public static Publish unacknowledged(String event, byte[] payload, boolean binary) {
-      return new Publish(event, payload, binary, null, 0, null);
-    }
-  }
+      implements Command {}
 
-  /** The answer to a {@link Publish} with a replyTo: the message is numbered and on its way. */
-  public record Published(String topic, long epoch, long seq, long replyTag) implements CborSerializable {}
+  /** Which incarnation owns the topic, and where: answered with {@link NodePublisher.Owner} once it serves. */
+  public record WhoOwns(ActorRef<NodePublisher.Command> publisher) implements Command {}
 
   /** A node's answer to {@link NodeFanout.InterestQuery}. */
   public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
 
-  /** Settings of every topic entity. */
+  /**
+   * Settings of every topic entity. A publisher silent for {@code forgetPublisherAfter} is forgotten;
+   * the seqs of its last {@code rememberedSeqs} publishes answer its re-sends.
+   */
   public record Settings(
-      Duration idlePassivation, Duration interestQueryTimeout, int recoveryBuffer, int idempotencyKeys) {}
+      Duration idlePassivation,
+      Duration interestQueryTimeout,
+      int recoveryBuffer,
+      int idempotencyKeys,
+      Duration forgetPublisherAfter,
+      int rememberedSeqs) {}
 
   private enum IdleCheck implements Command {
     INSTANCE
@@ -139,6 +150,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final Set<Address> awaitingInterest = new HashSet<>();
   /** Publishes held while the interest query runs. */
   private final ArrayDeque<Publish> held = new ArrayDeque<>();
+  /** Publishers that asked who owns the topic while the interest query runs. */
+  private final Set<ActorRef<NodePublisher.Command>> heldOwnerQueries = new HashSet<>();
+  private final PublisherStreams<ActorRef<NodePublisher.Command>> publishers;
   /** Recent idempotency keys and the seq they got, oldest first, at most settings.idempotencyKeys. */
   private final java.util.LinkedHashMap<String, Long> recentKeys =
       new java.util.LinkedHashMap<>() {
@@ -168,6 +182,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     this.settings = settings;
     // Positive and unlikely to repeat: subscribers compare epochs to detect a new incarnation.
     this.epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    this.publishers = new PublisherStreams<>(settings.rememberedSeqs(), settings.forgetPublisherAfter().toNanos());
     metrics.topicEntities.incrementAndGet();
     askEveryNodeForInterest();
   }
@@ -196,6 +211,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Publish.class, this::onPublish)
+        .onMessage(WhoOwns.class, this::onWhoOwns)
         .onMessage(Register.class, this::onRegister)
         .onMessage(Unregister.class, this::onUnregister)
         .onMessage(Interest.class, this::onInterest)
@@ -226,29 +242,51 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private void deliver(Publish publish) {
-    if (publish.idempotencyKey() != null) {
-      Long earlier = recentKeys.get(publish.idempotencyKey());
-      if (earlier != null) {
-        if (publish.replyTo() != null) {
-          publish.replyTo().tell(new Published(topic, epoch, earlier, publish.replyTag()));
-        }
+    ActorRef<NodePublisher.Command> publisher = publish.publisher();
+    switch (publishers.check(publisher, publish.pseq(), publish.after())) {
+      case OUT_OF_ORDER -> {
+        metrics.publishesOutOfOrder.inc();
         return;
       }
-      recentKeys.put(publish.idempotencyKey(), seq + 1);
+      case DUPLICATE -> {
+        publisher.tell(new NodePublisher.Accepted(
+            topic, epoch, publishers.seqOf(publisher, publish.pseq()), publish.pseq(), publish.wantOwner() ? getContext().getSelf() : null));
+        return;
+      }
+      case NUMBER -> {}
     }
-    seq++;
-    metrics.publishes.inc();
-    if (!nodes.isEmpty()) {
-      NodeFanout.Deliver deliver =
-          new NodeFanout.Deliver(
-              topic, epoch, seq, publish.event(), publish.payload(), publish.binary(), System.currentTimeMillis());
-      for (ActorRef<NodeFanout.Command> node : nodes) {
-        node.tell(deliver);
+    boolean tellOwner = publish.wantOwner() || publishers.isNew(publisher);
+    long numbered;
+    Long earlier = publish.idempotencyKey() == null ? null : recentKeys.get(publish.idempotencyKey());
+    if (earlier != null) {
+      numbered = earlier;
+    } else {
+      numbered = ++seq;
+      if (publish.idempotencyKey() != null) {
+        recentKeys.put(publish.idempotencyKey(), numbered);
+      }
+      metrics.publishes.inc();
+      if (!nodes.isEmpty()) {
+        NodeFanout.Deliver deliver =
+            new NodeFanout.Deliver(
+                topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), System.currentTimeMillis());
+        for (ActorRef<NodeFanout.Command> node : nodes) {
+          node.tell(deliver);
+        }
       }
     }
-    if (publish.replyTo() != null) {
-      publish.replyTo().tell(new Published(topic, epoch, seq, publish.replyTag()));
+    publishers.numbered(publisher, publish.pseq(), numbered, System.nanoTime());
+    publisher.tell(new NodePublisher.Accepted(topic, epoch, numbered, publish.pseq(), tellOwner ? getContext().getSelf() : null));
+  }
+
+  private Behavior<Command> onWhoOwns(WhoOwns query) {
+    if (awaitingInterest.isEmpty()) {
+      query.publisher().tell(new NodePublisher.Owner(topic, epoch, getContext().getSelf()));
+    } else {
+      // Answered once it serves: until then its publisher keeps delivering unnumbered, sooner.
+      heldOwnerQueries.add(query.publisher());
     }
+    return Behaviors.same();
   }
 
   private Behavior<Command> onRegister(Register register) {
@@ -302,6 +340,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     while (!held.isEmpty()) {
       deliver(held.poll());
     }
+    for (ActorRef<NodePublisher.Command> publisher : heldOwnerQueries) {
+      publisher.tell(new NodePublisher.Owner(topic, epoch, getContext().getSelf()));
+    }
+    heldOwnerQueries.clear();
     armIdleCheck();
   }
 

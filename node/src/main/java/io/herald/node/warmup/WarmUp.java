@@ -161,6 +161,7 @@ public final class WarmUp {
         new ConnectionActor.Dependencies(
             deps.routes().after(List.of(new ChannelRoutes.Route(TopicPattern.parse(TOPIC_PREFIX + "*"), new BroadcastHandler()))),
             deps.fanout(),
+            deps.publisher(),
             deps.sharding(),
             edgeSettings.socket(),
             edgeSettings.auth(),

@@ -70,18 +70,29 @@ class TopicEntityTest {
   }
 
   private static final TopicEntity.Settings SETTINGS =
-      new TopicEntity.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), 3, 100);
+      new TopicEntity.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), 3, 100, Duration.ofMinutes(5), 4);
 
   private final TestProbe<TopicEntity.Command> viaShard = testKit.createTestProbe();
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-  private final TestProbe<TopicEntity.Published> acks = testKit.createTestProbe();
+  private final TestProbe<NodePublisher.Command> acks = testKit.createTestProbe();
+  private long lastPseq;
 
   private ActorRef<TopicEntity.Command> start(String topic, TopicEntity.Settings settings) {
     return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, new NodeMetrics()));
   }
 
+  /** The next publish of this test's publisher, chained on the previous one (none acknowledged yet). */
   private TopicEntity.Publish publish(String event, String key) {
-    return new TopicEntity.Publish(event, "{}".getBytes(), false, acks.ref(), event.hashCode(), key);
+    lastPseq++;
+    return publish(event, key, lastPseq, lastPseq - 1);
+  }
+
+  private TopicEntity.Publish publish(String event, String key, long pseq, long after) {
+    return new TopicEntity.Publish(event, "{}".getBytes(), false, acks.ref(), pseq, after, false, key);
+  }
+
+  private NodePublisher.Accepted accepted() {
+    return acks.expectMessageClass(NodePublisher.Accepted.class);
   }
 
   @Test
@@ -101,21 +112,24 @@ class TopicEntityTest {
       NodeFanout.Deliver d = fanoutProbe.expectMessageClass(NodeFanout.Deliver.class);
       assertThat(d.seq()).isEqualTo(seq);
       delivered.add(d.event());
-      TopicEntity.Published p = acks.expectMessageClass(TopicEntity.Published.class);
+      NodePublisher.Accepted p = accepted();
       assertThat(p.seq()).isEqualTo(seq);
+      assertThat(p.pseq()).isEqualTo(seq);
       assertThat(p.epoch()).isEqualTo(d.epoch());
+      // The first answer to a publisher names the owner, so the publisher knows which node to watch.
+      assertThat(p.owner()).isEqualTo(seq == 1 ? entity : null);
     }
     assertThat(delivered).containsExactly("a", "b");
   }
 
   @Test
   void anUnansweredInterestQueryTimesOutAndTheEntityServesAnyway() {
-    TopicEntity.Settings quick = new TopicEntity.Settings(Duration.ofSeconds(30), Duration.ofMillis(300), 3, 100);
+    TopicEntity.Settings quick = new TopicEntity.Settings(Duration.ofSeconds(30), Duration.ofMillis(300), 3, 100, Duration.ofMinutes(5), 4);
     ActorRef<TopicEntity.Command> entity = start("room:silent", quick);
     fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
     entity.tell(publish("a", null));
     // Nobody is interested, so nothing is delivered, but the publish is numbered.
-    assertThat(acks.expectMessageClass(TopicEntity.Published.class, Duration.ofSeconds(3)).seq()).isEqualTo(1);
+    assertThat(acks.expectMessageClass(NodePublisher.Accepted.class, Duration.ofSeconds(3)).seq()).isEqualTo(1);
     fanoutProbe.expectNoMessage(NOTHING);
   }
 
@@ -147,7 +161,9 @@ class TopicEntityTest {
     assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(1);
     assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(2);
     fanoutProbe.expectNoMessage(NOTHING);
-    assertThat(acks.receiveSeveralMessages(3)).extracting(TopicEntity.Published::seq).containsExactly(1L, 2L, 1L);
+    assertThat(acks.receiveSeveralMessages(3))
+        .extracting(m -> ((NodePublisher.Accepted) m).seq())
+        .containsExactly(1L, 2L, 1L);
   }
 
   @Test
@@ -156,7 +172,7 @@ class TopicEntityTest {
     fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
     entity.tell(new TopicEntity.Interest(fanout, false));
     entity.tell(publish("a", null));
-    acks.expectMessageClass(TopicEntity.Published.class);
+    accepted();
 
     TestProbe<NodeFanout.Command> other = testKit.createTestProbe();
     entity.tell(new TopicEntity.Register(other.ref()));
@@ -182,6 +198,61 @@ class TopicEntityTest {
     // This incarnation's state dies with it: the next one must get the registration.
     assertThat(viaShard.expectMessageClass(TopicEntity.Register.class)).isEqualTo(register);
     late.expectNoMessage(NOTHING);
+  }
+
+  @Test
+  void aPublishSentAgainIsAcknowledgedAgainWithItsSeqAndNotDeliveredTwice() {
+    ActorRef<TopicEntity.Command> entity = start("room:resent", SETTINGS);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, true));
+    entity.tell(publish("a", null, 7, 0));
+    entity.tell(publish("b", null, 9, 7));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(1);
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).seq()).isEqualTo(2);
+    assertThat(accepted().seq()).isEqualTo(1);
+    assertThat(accepted().seq()).isEqualTo(2);
+
+    // The publisher did not get the acknowledgements in time and sends both again (go-back-N).
+    entity.tell(publish("a", null, 7, 0));
+    entity.tell(publish("b", null, 9, 7));
+    NodePublisher.Accepted again = accepted();
+    assertThat(again.pseq()).isEqualTo(7);
+    assertThat(again.seq()).isEqualTo(1);
+    assertThat(accepted().seq()).isEqualTo(2);
+    fanoutProbe.expectNoMessage(NOTHING);
+  }
+
+  @Test
+  void aPublishBehindAMissingOneIsDroppedUntilBothComeInOrder() {
+    ActorRef<TopicEntity.Command> entity = start("room:gap", SETTINGS);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, true));
+    // 3 was lost on the way (a hand-off); 5 follows it.
+    entity.tell(publish("second", null, 5, 3));
+    fanoutProbe.expectNoMessage(NOTHING);
+    acks.expectNoMessage(Duration.ZERO);
+    // The publisher sends everything unacknowledged again, in order.
+    entity.tell(publish("first", null, 3, 0));
+    entity.tell(publish("second", null, 5, 3));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).event()).isEqualTo("first");
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).event()).isEqualTo("second");
+    assertThat(accepted().pseq()).isEqualTo(3);
+    assertThat(accepted().pseq()).isEqualTo(5);
+  }
+
+  @Test
+  void whoOwnsIsAnsweredOnceTheEntityServes() {
+    ActorRef<TopicEntity.Command> entity = start("room:whoowns", SETTINGS);
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.WhoOwns(acks.ref()));
+    acks.expectNoMessage(NOTHING); // not before it knows who to deliver to
+    entity.tell(new TopicEntity.Interest(fanout, true));
+    NodePublisher.Owner owner = acks.expectMessageClass(NodePublisher.Owner.class);
+    assertThat(owner.owner()).isEqualTo(entity);
+    assertThat(owner.topic()).isEqualTo("room:whoowns");
+    entity.tell(publish("a", null));
+    assertThat(accepted().epoch()).isEqualTo(owner.epoch());
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).epoch()).isEqualTo(owner.epoch());
   }
 
   @Test
