@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node leaves gracefully while messages flow: the topics it owned move to the survivors, their new
- * incarnations find the survivors' subscribers, every acknowledged message reaches them, in one order.
+ * incarnations find the survivors' subscribers, and every message reaches them once, in send order.
  */
 class NodeLeaveTest {
   private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
@@ -110,21 +110,17 @@ class NodeLeaveTest {
     while (System.nanoTime() < deadline && !allReceived(received, acknowledgedByTopic)) {
       Thread.sleep(50);
     }
+    // Publishes lost in the hand-off (Pekko's region drops what was in flight to the leaving node's
+    // region for a shard in hand-off) are sent again by the publishing node: every one is acknowledged,
+    // delivered once, in the publisher's send order.
+    assertThat(unacknowledged).as("publishes never acknowledged, of %d", topics * total).isZero();
+    List<Integer> sendOrder = java.util.stream.IntStream.range(0, total).boxed().toList();
     for (int t = 0; t < topics; t++) {
-      List<Integer> acknowledged = acknowledgedByTopic.get(t);
-      List<Integer> first = new ArrayList<>(received.get(t).get(0));
       for (int s = 0; s < subscriberSockets.size(); s++) {
         List<Integer> got = new ArrayList<>(received.get(t).get(s));
-        assertThat(got).as("topic %d, subscriber on node %d: every acknowledged message", t, s + 1).containsAll(acknowledged);
-        assertThat(got).as("topic %d, subscriber on node %d: once each", t, s + 1).doesNotHaveDuplicates();
-        // One order (the owner's seq order) for every subscriber. It is the publisher's send order
-        // except around the hand-off, where Pekko may forward a buffered message behind a newer one.
-        assertThat(got).as("topic %d: subscribers on nodes 1 and %d see one order", t, s + 1).isEqualTo(first);
+        assertThat(got).as("topic %d, subscriber on node %d: every message once, in send order", t, s + 1).isEqualTo(sendOrder);
       }
     }
-    // Pekko's region drops messages that were in flight to the leaving node's region for a shard in
-    // hand-off ("to avoid re-ordering"): those are never acknowledged. They must stay rare.
-    assertThat(unacknowledged).as("publishes lost in hand-off, of %d", topics * total).isLessThan(topics * during / 10);
   }
 
   private static boolean allReceived(
