@@ -65,6 +65,22 @@ class UnreachableOwnerTest {
     traffic.publish(40, Duration.ofMillis(20));
     traffic.awaitAcknowledged();
     assertThat(relayed(nodes.get(1), "unnumbered")).as("publishes delivered unnumbered while their owner was unreachable").isPositive();
+    // The HTTP API says which of its broadcasts went out unnumbered.
+    int unnumberedAnswers = 0;
+    for (int t = 0; t < 12; t++) {
+      HttpResponse<String> answer =
+          traffic.http().send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(1).apiPort() + "/api/broadcast"))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"room:unreachable-" + t + "\",\"event\":\"api\",\"payload\":{}}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      if (answer.body().contains("\"seq\":null")) {
+        unnumberedAnswers++;
+      }
+    }
+    assertThat(unnumberedAnswers).as("API broadcasts answered unnumbered").isPositive().isLessThan(12);
     traffic.assertDeliveredOnceInOrder();
 
     cut(false);
