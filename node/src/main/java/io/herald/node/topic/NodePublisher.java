@@ -37,7 +37,7 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * again after {@code resend-after}, with the ones behind it, until acknowledged or {@code deadline}.
  *
  * <p>While a topic's owner is on an unreachable node, its publishes (the unacknowledged ones first) go
- * straight to every reachable member's {@link NodeFanout} as unnumbered deliveries (seq 0), which drop
+ * straight to every other member's {@link NodeFanout} as unnumbered deliveries (seq 0), which drop
  * what they have no subscribers for. The topic waits for no failure detection, downing and re-homing to
  * go on: it is probed with {@link TopicEntity.WhoOwns} until an owner on a reachable node answers (a new
  * incarnation, with a new epoch; or the same one when it was unreachable only for a while), and from
@@ -421,10 +421,12 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
         new NodeFanout.Deliver(
             outbox.topic, Published.UNNUMBERED, Published.UNNUMBERED, publish.event(), publish.payload(),
             publish.binary(), System.currentTimeMillis());
+    // Every member but the owner's: one only suspected unreachable (a GC pause, a loaded machine) gets
+    // its copy when it is back, as it would get the owner's; the owner's node is the one that failed.
     for (Member member : cluster.state().getMembers()) {
       MemberStatus status = member.status();
       if ((status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.leaving())
-          && !unreachable.contains(member.address())) {
+          && !member.address().equals(outbox.ownerAddress)) {
         fanouts
             .computeIfAbsent(member.address(), a -> getContext().classicActorContext().actorSelection(a + NodeFanout.PATH))
             .tell(deliver, org.apache.pekko.actor.ActorRef.noSender());
