@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Node 0's CPU per 1M deliveries alone and in a 3-node cluster, with every socket on node 0 (issue 16:
+# cross-node delivery near single-node cost), for one or more builds, alternating in the same hour: each
+# round runs, for each build in turn, one node then three nodes.
+#
+#   scripts/one-vs-three.sh ROUNDS BUILD_DIR...
+#   scripts/one-vs-three.sh 3 /tmp/before .        # a checkout of another commit against this one
+#
+# A BUILD_DIR is a checkout whose node/target/herald-node.jar is built (`mvn -B -q -pl protocol,node
+# -DskipTests package`; for another commit, `git archive COMMIT | tar -x -C DIR` first). Its own
+# scripts/cluster.sh starts the nodes (the production profile of scripts/java-defaults.sh, warm-up on;
+# JAVA_OPTS overrides), on ports from BASE_HTTP_PORT (default 14000; management 14500+i, remoting
+# 14600+i). The harness is this checkout's loadtest/target/herald-fanout.jar, against node 0 only.
+#
+# Per run, one CSV row (RESULTS, default run/one-vs-three.csv): node 0's server CPU s per 1M deliveries
+# (the harness's figure, first send to last delivery), p50/p99, delivery ratio, and each node's CPU
+# seconds from the end of the warm-up to the end of the run; `sum_est_s_per_1m` is node 0's figure
+# scaled by the nodes' summed CPU over node 0's in that interval. Each run's harness report (its last
+# stdout line, JSON) is appended beside the CSV (.jsonl).
+#
+# Environment: ONE_VS_THREE_LOAD (harness arguments; default the issue's command: 100 topics × 10
+# subscribers, 500 msg/s, 20 s, 100-byte pad, 10 s warm-up), HERALD_* settings reach the nodes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HERE="$PWD"
+ROUNDS="${1:?usage: one-vs-three.sh ROUNDS BUILD_DIR...}"
+shift
+[ "$#" -ge 1 ] || { echo "one-vs-three.sh: no BUILD_DIR" >&2; exit 2; }
+HARNESS_JAR="$HERE/loadtest/target/herald-fanout.jar"
+[ -f "$HARNESS_JAR" ] || mvn -B -q -pl protocol,loadtest -DskipTests package
+RESULTS="${RESULTS:-$HERE/run/one-vs-three.csv}"
+LOAD="${ONE_VS_THREE_LOAD:---rooms 100 --room-size 10 --rate 500 --seconds 20 --size 100 --warmup 10}"
+export BASE_HTTP_PORT="${BASE_HTTP_PORT:-14000}"
+export BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-14500}"
+export BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-14600}"
+export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
+mkdir -p "$(dirname "$RESULTS")"
+[ -f "$RESULTS" ] || echo "time,round,build,nodes,node0_cpu_s_per_1m,p50_ms,p99_ms,delivery_ratio,node_cpu_s,sum_est_s_per_1m,loadavg" >"$RESULTS"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tck="$(getconf CLK_TCK)"
+
+run() { # $1 round, $2 build dir, $3 nodes
+  local round="$1" dir="$2" nodes="$3" rundir build
+  rundir="$(mktemp -d "${TMPDIR:-/tmp}/one-vs-three.XXXXXX")"
+  build="$(git -C "$dir" rev-parse --short HEAD 2>/dev/null || basename "$dir")"
+  [ -f "$dir/.build" ] && build="$(cat "$dir/.build")"
+  HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" start "$nodes" >&2
+  local pids=() i
+  for ((i = 0; i < nodes; i++)); do pids+=("$(cat "$rundir/node-$i.pid")"); done
+  sleep 5
+  local before=() after=() load report
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  # each node's CPU from the end of the warm-up (the harness prints "warm-up ...") to the harness's exit
+  # shellcheck disable=SC2086
+  java -XX:+UseSerialGC -Xmx1g -jar "$HARNESS_JAR" fanout --url "ws://127.0.0.1:$BASE_HTTP_PORT/socket/websocket?vsn=2.0.0" \
+    --pid "${pids[0]}" --server-build "$build" $LOAD 2>/dev/null | while IFS= read -r line; do
+      if [[ "$line" == warm-up* ]]; then
+        for p in "${pids[@]}"; do cpu_ticks "$p"; done >"$rundir/ticks"
+      fi
+      echo "$line" >"$rundir/last"
+    done || true
+  report="$(cat "$rundir/last")"
+  mapfile -t before <"$rundir/ticks"
+  for p in "${pids[@]}"; do after+=("$(cpu_ticks "$p")"); done
+  HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" stop >&2
+  rm -rf "$rundir"
+  echo "$report" >>"${RESULTS%.csv}.jsonl"
+  local cpus=() total=0 n0
+  for ((i = 0; i < nodes; i++)); do
+    local d=$((after[i] - before[i]))
+    cpus+=("$(awk -v d="$d" -v t="$tck" 'BEGIN {printf "%.2f", d / t}')")
+    total=$((total + d))
+  done
+  n0=$((after[0] - before[0]))
+  echo "$report" | jq -r --arg t "$(date -u +%FT%TZ)" --arg r "$round" --arg b "$build" --arg n "$nodes" \
+    --arg cpus "$(IFS=' '; echo "${cpus[*]}")" --arg scale "$(awk -v a="$total" -v b="$n0" 'BEGIN {print (b > 0 ? a / b : 0)}')" --arg l "$load" \
+    '.steps[0] as $s | [$t, $r, $b, $n, $s.server_cpu_s_per_1m, $s.p50_ms, $s.p99_ms, $s.delivery_ratio, $cpus,
+      (($s.server_cpu_s_per_1m * ($scale | tonumber)) * 100 | round / 100), $l] | @csv' | tee -a "$RESULTS"
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  for dir in "$@"; do
+    run "$r" "$dir" 1
+    run "$r" "$dir" 3
+  done
+done
