@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.herald.node.config.HeraldConfig;
 import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.wire.WireSerializer;
 import java.nio.ByteBuffer;
@@ -80,13 +81,13 @@ public class SerializationBenchmark {
     }
     system = ActorSystem.create("bench", HeraldConfig.load(config));
     serialization = SerializationExtension.get(system);
-    ActorRef<TopicEntity.Published> replyTo = Adapter.spawnAnonymous(system, Behaviors.ignore());
+    ActorRef<NodePublisher.Command> publisher = Adapter.spawnAnonymous(system, Behaviors.ignore());
     byte[] json = json(100);
     sample =
         switch (message) {
           case "deliver" -> new NodeFanout.Deliver("room:42", 7_123_456_789_012_345_678L, 12_345, "shout", json, false, System.currentTimeMillis());
-          case "publish" -> new TopicEntity.Publish("shout", json, false, replyTo, 12_345, null);
-          case "published" -> new TopicEntity.Published("room:42", 7_123_456_789_012_345_678L, 12_345, 12_345);
+          case "publish" -> new TopicEntity.Publish("shout", json, false, publisher, 12_345, 12_344, false, null);
+          case "published" -> new NodePublisher.Accepted("room:42", 7_123_456_789_012_345_678L, 12_345, 12_345, null);
           default -> throw new IllegalArgumentException(message);
         };
     int expected =

@@ -1,6 +1,7 @@
 package io.herald.node.wire;
 
 import io.herald.node.topic.NodeFanout;
+import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
 import java.util.List;
 
@@ -72,19 +73,37 @@ final class TopicCodecs {
                 out.string(m.event());
                 out.bytes(m.payload());
                 out.bool(m.binary());
-                out.nullableRef(m.replyTo());
-                out.varLong(m.replyTag());
+                out.ref(m.publisher());
+                out.varLong(m.pseq());
+                out.varLong(m.after());
+                out.bool(m.wantOwner());
                 out.nullableString(m.idempotencyKey());
               },
-              in -> new TopicEntity.Publish(in.string(), in.bytes(), in.bool(), in.nullableRef(), in.varLong(), in.nullableString())),
+              in -> new TopicEntity.Publish(
+                  in.string(), in.bytes(), in.bool(), in.ref(), in.varLong(), in.varLong(), in.bool(), in.nullableString())),
           MessageCodec.of(
-              TopicEntity.Published.class,
-              "PD",
+              TopicEntity.WhoOwns.class,
+              "W",
+              (m, out) -> out.ref(m.publisher()),
+              in -> new TopicEntity.WhoOwns(in.ref())),
+          MessageCodec.of(
+              NodePublisher.Accepted.class,
+              "A",
               (m, out) -> {
                 out.string(m.topic());
                 out.fixedLong(m.epoch());
                 out.varLong(m.seq());
-                out.varLong(m.replyTag());
+                out.varLong(m.pseq());
+                out.nullableRef(m.owner());
               },
-              in -> new TopicEntity.Published(in.string(), in.fixedLong(), in.varLong(), in.varLong())));
+              in -> new NodePublisher.Accepted(in.string(), in.fixedLong(), in.varLong(), in.varLong(), in.nullableRef())),
+          MessageCodec.of(
+              NodePublisher.Owner.class,
+              "O",
+              (m, out) -> {
+                out.string(m.topic());
+                out.fixedLong(m.epoch());
+                out.ref(m.owner());
+              },
+              in -> new NodePublisher.Owner(in.string(), in.fixedLong(), in.ref())));
 }

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class WireSerializerTest {
 
   /** Fields a message may carry as null (written with a presence byte): Record.component. */
-  private static final Set<String> NULLABLE = Set.of("Publish.replyTo", "Publish.idempotencyKey");
+  private static final Set<String> NULLABLE = Set.of("Accepted.owner", "Publish.idempotencyKey");
 
   private static final int VARIANTS = 4;
   private static final int LARGE_PAYLOAD = 200_000;
