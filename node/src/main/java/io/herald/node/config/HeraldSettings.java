@@ -229,12 +229,12 @@ public record HeraldSettings(
             h.getDuration("topic.interest-query-timeout"),
             h.getInt("topic.recovery-buffer"),
             h.getInt("topic.idempotency-keys"),
-            h.getDuration("topic.forget-publisher-after"),
-            h.getInt("topic.remembered-seqs")),
+            forgetPublisherAfter(h),
+            atLeast(h, "topic.remembered-seqs", 1)),
         new Publish(
             h.getDuration("publish.resend-after"),
             h.getDuration("publish.deadline"),
-            h.getInt("publish.max-pending"),
+            atLeast(h, "publish.max-pending", 1),
             h.getDuration("publish.owner-probe-interval"),
             h.getDuration("publish.outbox-idle"),
             h.getBoolean("publish.unnumbered-while-unreachable")),
@@ -300,6 +300,18 @@ public record HeraldSettings(
         .map(String::trim)
         .filter(o -> !o.isEmpty())
         .toList();
+  }
+
+  /** A topic must remember a publishing node for as long as that node may send a publish again. */
+  private static Duration forgetPublisherAfter(Config h) {
+    Duration forget = h.getDuration("topic.forget-publisher-after");
+    Duration deadline = h.getDuration("publish.deadline");
+    if (forget.compareTo(deadline) <= 0) {
+      throw new IllegalArgumentException(
+          "herald.topic.forget-publisher-after (" + forget + ") must be longer than herald.publish.deadline ("
+              + deadline + "): a publish sent again after its node was forgotten could be numbered twice");
+    }
+    return forget;
   }
 
   private static int atLeast(Config c, String path, int min) {

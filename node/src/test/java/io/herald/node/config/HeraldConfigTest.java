@@ -117,4 +117,12 @@ class HeraldConfigTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(HeraldSettings.from(load("", Map.of())).http().maxHandshakeRequestSize()).isEqualTo(16 * 1024);
   }
+
+  @Test
+  void aTopicRemembersAPublishingNodeLongerThanItMaySendAgain() {
+    assertThatThrownBy(() -> HeraldSettings.from(load("herald.topic.forget-publisher-after = 30s", Map.of())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("herald.publish.deadline");
+    assertThat(HeraldSettings.from(load("", Map.of())).topic().forgetPublisherAfter()).isEqualTo(java.time.Duration.ofMinutes(5));
+  }
 }
