@@ -113,7 +113,7 @@ public class SerializationBenchmark {
     }
     manifest = Serializers.manifestFor(chosen, sample);
     frame = ByteBuffer.allocateDirect(FRAME);
-    System.out.printf("%n%s in %s: %d bytes%n", message, serializer, chosen.toBinary(sample).length);
+    System.out.printf("%n%s in %s: %d bytes%n", message, serializer, serialization.serialize(sample).get().length);
   }
 
   @TearDown(Level.Trial)
