@@ -55,6 +55,8 @@ run() { # $1 round, $2 build dir, $3 nodes
     HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" stop >&2
     tries=$((tries + 1))
     [ "$tries" -lt 3 ] || { echo "one-vs-three.sh: $nodes node(s) of $build did not start" >&2; return 1; }
+    # the run before may still hold a port for a few seconds after its JVM exited
+    sleep 10
   done
   local pids=() i
   for ((i = 0; i < nodes; i++)); do pids+=("$(cat "$rundir/node-$i.pid")"); done
