@@ -8,8 +8,8 @@
 #
 # A BUILD_DIR is a checkout whose node/target/herald-node.jar is built (`mvn -B -q -pl protocol,node
 # -DskipTests package`; for another commit, `git archive COMMIT | tar -x -C DIR` first). Its own
-# scripts/cluster.sh starts the nodes (the production profile of scripts/java-defaults.sh, warm-up on;
-# JAVA_OPTS overrides), on ports from BASE_HTTP_PORT (default 14000; management 14500+i, remoting
+# scripts/cluster.sh starts the nodes (the production profile of scripts/java-defaults.sh, warm-up on,
+# remoting's bind timeout 30 s; JAVA_OPTS overrides), on ports from BASE_HTTP_PORT (default 14000; management 14500+i, remoting
 # 14600+i). The harness is this checkout's loadtest/target/herald-fanout.jar, against node 0 only.
 #
 # Per run, one CSV row (RESULTS, default run/one-vs-three.csv): node 0's server CPU s per 1M deliveries
@@ -34,6 +34,10 @@ export BASE_HTTP_PORT="${BASE_HTTP_PORT:-14000}"
 export BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-14500}"
 export BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-14600}"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
+# the production profile; remoting may take more than its default 3 s to bind on a loaded machine
+# shellcheck source=java-defaults.sh
+. scripts/java-defaults.sh
+export JAVA_OPTS="${JAVA_OPTS-$HERALD_JAVA_OPTS_PRODUCTION -Dpekko.remote.artery.bind.bind-timeout=30s}"
 mkdir -p "$(dirname "$RESULTS")"
 [ -f "$RESULTS" ] || echo "time,round,build,nodes,node0_cpu_s_per_1m,p50_ms,p99_ms,delivery_ratio,node_cpu_s,sum_est_s_per_1m,loadavg" >"$RESULTS"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -46,7 +50,14 @@ run() { # $1 round, $2 build dir, $3 nodes
   rundir="$(mktemp -d "${TMPDIR:-/tmp}/one-vs-three.XXXXXX")"
   build="$(git -C "$dir" rev-parse --short HEAD 2>/dev/null || basename "$dir")"
   [ -f "$dir/.build" ] && build="$(cat "$dir/.build")"
-  HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" start "$nodes" >&2
+  local tries=0
+  until HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" start "$nodes" >&2; do
+    HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" stop >&2
+    tries=$((tries + 1))
+    [ "$tries" -lt 3 ] || { echo "one-vs-three.sh: $nodes node(s) of $build did not start" >&2; return 1; }
+    # the run before may still hold a port for a few seconds after its JVM exited
+    sleep 10
+  done
   local pids=() i
   for ((i = 0; i < nodes; i++)); do pids+=("$(cat "$rundir/node-$i.pid")"); done
   sleep 5
@@ -82,7 +93,7 @@ run() { # $1 round, $2 build dir, $3 nodes
 
 for ((r = 1; r <= ROUNDS; r++)); do
   for dir in "$@"; do
-    run "$r" "$dir" 1
-    run "$r" "$dir" 3
+    run "$r" "$dir" 1 || echo "one-vs-three.sh: round $r, $dir, 1 node: no figure" >&2
+    run "$r" "$dir" 3 || echo "one-vs-three.sh: round $r, $dir, 3 nodes: no figure" >&2
   done
 done

@@ -11,12 +11,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.io.NotSerializableException;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.serialization.ByteBufferSerializer;
 import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.Serialization$;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.Serializers;
@@ -64,6 +67,7 @@ public class SerializationBenchmark {
   public String serializer;
 
   private ActorSystem system;
+  private ExtendedActorSystem extended;
   private Serialization serialization;
   private Serializer chosen;
   private Object sample;
@@ -72,7 +76,13 @@ public class SerializationBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    Config config = ConfigFactory.parseMap(Map.of("pekko.actor.provider", "remote", "pekko.remote.artery.canonical.port", 0));
+    Config config =
+        ConfigFactory.parseMap(
+            Map.of(
+                "pekko.actor.provider", "remote",
+                "pekko.remote.artery.canonical.port", 0,
+                // a loaded machine starts the logger slowly
+                "pekko.logger-startup-timeout", "60s"));
     if (serializer.equals("cbor")) {
       // as before the wire serializer: these messages bound to Jackson CBOR, which refuses unbound classes
       for (Class<?> type : WireSerializer.messageTypes()) {
@@ -81,6 +91,7 @@ public class SerializationBenchmark {
     }
     system = ActorSystem.create("bench", HeraldConfig.load(config));
     serialization = SerializationExtension.get(system);
+    extended = (ExtendedActorSystem) system;
     ActorRef<NodePublisher.Command> publisher = Adapter.spawnAnonymous(system, Behaviors.ignore());
     byte[] json = json(100);
     sample =
@@ -103,7 +114,7 @@ public class SerializationBenchmark {
     }
     manifest = Serializers.manifestFor(chosen, sample);
     frame = ByteBuffer.allocateDirect(FRAME);
-    System.out.printf("%n%s in %s: %d bytes%n", message, serializer, chosen.toBinary(sample).length);
+    System.out.printf("%n%s in %s: %d bytes%n", message, serializer, serialization.serialize(sample).get().length);
   }
 
   @TearDown(Level.Trial)
@@ -112,23 +123,34 @@ public class SerializationBenchmark {
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  /** As Artery: MessageSerializer.serializeForArtery, then Serialization.deserializeByteBuffer. */
+  /**
+   * As Artery: MessageSerializer.serializeForArtery (with the transport information set, as its
+   * encoder does per message: Jackson needs it for actor refs), then Serialization.deserializeByteBuffer.
+   */
   @Benchmark
-  public Object remoting() throws Exception {
-    frame.clear();
-    if (chosen instanceof ByteBufferSerializer buffers) {
-      buffers.toBinary(sample, frame);
-    } else {
-      frame.put(chosen.toBinary(sample));
-    }
-    frame.flip();
-    return serialization.deserializeByteBuffer(frame, chosen.identifier(), manifest);
+  public Object remoting() {
+    return Serialization$.MODULE$.withTransportInformation(
+        extended,
+        () -> {
+          frame.clear();
+          if (chosen instanceof ByteBufferSerializer buffers) {
+            buffers.toBinary(sample, frame);
+          } else {
+            frame.put(chosen.toBinary(sample));
+          }
+          frame.flip();
+          try {
+            return serialization.deserializeByteBuffer(frame, chosen.identifier(), manifest);
+          } catch (NotSerializableException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   /** As a message nested in another (sharding's envelope): to a byte array and back. */
   @Benchmark
   public Object byteArray() {
-    byte[] bytes = chosen.toBinary(sample);
+    byte[] bytes = serialization.serialize(sample).get();
     return serialization.deserialize(bytes, chosen.identifier(), manifest).get();
   }
 
