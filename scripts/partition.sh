@@ -25,6 +25,11 @@ export PORT_BASE="${PORT_BASE:-14300}"
 export LOOPBACK_PER_NODE=1
 export HERALD_WARM_UP="${HERALD_WARM_UP:-false}"
 export HERALD_MANAGEMENT_CLUSTER_ROUTES=on
+# shellcheck source=java-defaults.sh
+. scripts/java-defaults.sh && herald_profile production
+# Artery gives its port 3 s to bind, and a start that misses it fails: seen here at load averages of
+# 20-30 on 2 cores, with other runs on the machine
+export JAVA_OPTS="${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -Dpekko.remote.artery.bind.bind-timeout=30s"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 export MINORITY_NODE="${MINORITY_NODE:-2}"
 NODES=3

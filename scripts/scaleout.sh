@@ -15,6 +15,11 @@ export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/scaleout}"
 export PORT_BASE="${PORT_BASE:-14400}"
 export HERALD_WARM_UP="${HERALD_WARM_UP:-false}"
 export HERALD_MANAGEMENT_CLUSTER_ROUTES=on
+# shellcheck source=java-defaults.sh
+. scripts/java-defaults.sh && herald_profile production
+# Artery gives its port 3 s to bind, and a start that misses it fails: seen here at load averages of
+# 20-30 on 2 cores, with other runs on the machine
+export JAVA_OPTS="${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -Dpekko.remote.artery.bind.bind-timeout=30s"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 JOIN_WARM_UP="${JOIN_WARM_UP:-true}"
 NODES=3
