@@ -97,7 +97,10 @@ async function main() {
 
   const acked = log.filter((r) => r.status === 200);
   const refused = {};
-  for (const r of log.filter((r) => r.status !== 200)) refused[r.status] = (refused[r.status] || 0) + 1;
+  for (const r of log.filter((r) => r.status !== 200)) {
+    const why = `${r.status} ${r.problem || ""}`.trim(); // 0 = no answer: refused, reset or client timeout
+    refused[why] = (refused[why] || 0) + 1;
+  }
   const accounts = account(subs, acked, () => true);
   // per subscription (subscriber × topic): which lost, doubled or reordered anything
   const byN = new Map(acked.map((r) => [r.n, r]));
