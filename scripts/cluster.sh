@@ -20,7 +20,7 @@
 # JAVA_OPTS (default in scripts/java-defaults.sh) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 # PORT_BASE=B: a compact layout instead, for scripts that must keep clear of others' ports: node i
 #   listens on B+10i (WebSocket), B+10i+1 (API), B+10i+2 (health), B+10i+3 (cluster), so N nodes take
-#   the block B..B+10N-1 (scripts/partition.sh uses 14300, scripts/scaleout.sh 14400).
+#   the block B..B+10N-1 (scripts/partition.sh uses 14820, scripts/scaleout.sh 14860).
 # LOOPBACK_PER_NODE=1: node i binds every port (WebSocket, API, health, cluster) on its own loopback
 #   address 127.0.0.(i+1) instead of 127.0.0.1, so that its cluster traffic can be told apart.
 # CGROUP_DIR=DIR: node i runs in the cgroup v2 group DIR/node-i (created; DIR must be on the cgroup2
@@ -63,8 +63,16 @@ build_if_needed() {
 
 # Starts node $1 with the seed nodes $2 (host:port,...), without waiting for it.
 launch() {
-  local i="$1" seeds="$2" h
+  local i="$1" seeds="$2" h p
   h=$(host "$i")
+  # Another program on one of the ports would fail the start late and obscurely (or, on a wildcard
+  # address, take part of the traffic): refuse at once.
+  for p in $(ws_port "$i") $(api_port "$i") $(management_port "$i") $(cluster_port "$i"); do
+    if command -v ss >/dev/null && ss -Hltn "sport = :$p" | grep -q .; then
+      echo "node $i: port $p is taken (ss -ltnp shows by whom); choose other ports (PORT_BASE, BASE_*_PORT)" >&2
+      exit 1
+    fi
+  done
   local cmd=(java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT}) hosts=()
   if [ "${LOOPBACK_PER_NODE:-0}" = 1 ]; then
     hosts=("HERALD_HTTP_HOST=$h" "HERALD_API_HOST=$h")

@@ -15,13 +15,13 @@
 # failed (see partition.js), 0 otherwise. Rules, cgroups and nodes are removed on every exit.
 #
 # MINORITY_NODE (default 2; 0 cuts off the oldest node, the shard coordinator's). Extra arguments go to
-# partition.js (--topics=30 --rate=20 --split-seconds=30). Ports: PORT_BASE (default 14300, the block
-# 14300-14329). The nodes start without the JIT warm-up (HERALD_WARM_UP=false unless set): the run
+# partition.js (--topics=30 --rate=20 --split-seconds=30). Ports: PORT_BASE (default 14820, the block
+# 14820-14849). The nodes start without the JIT warm-up (HERALD_WARM_UP=false unless set): the run
 # measures membership and ownership, not latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/partition}"
-export PORT_BASE="${PORT_BASE:-14300}"
+export PORT_BASE="${PORT_BASE:-14820}"
 export LOOPBACK_PER_NODE=1
 export HERALD_WARM_UP="${HERALD_WARM_UP:-false}"
 export HERALD_MANAGEMENT_CLUSTER_ROUTES=on

@@ -7,12 +7,12 @@
 #
 # The three first nodes start without the JIT warm-up (HERALD_WARM_UP=false unless set), to save a
 # minute; the fourth starts as in production, with it (JOIN_WARM_UP, default true), so its ready time is
-# a real one. Ports: PORT_BASE (default 14400, the block 14400-14439). Extra arguments go to scaleout.js
+# a real one. Ports: PORT_BASE (default 14860, the block 14860-14899). Extra arguments go to scaleout.js
 # (--topics=60 --rate=50 --subscribers-per-node=2 --join-at=10 --observe=90).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/scaleout}"
-export PORT_BASE="${PORT_BASE:-14400}"
+export PORT_BASE="${PORT_BASE:-14860}"
 export HERALD_WARM_UP="${HERALD_WARM_UP:-false}"
 export HERALD_MANAGEMENT_CLUSTER_ROUTES=on
 # shellcheck source=java-defaults.sh
