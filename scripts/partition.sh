@@ -88,9 +88,12 @@ for ((i = 0; i < NODES; i++)); do
 done
 set +e
 node node/src/test/js/partition.js --nodes="$specs" --minority="$MINORITY_NODE" \
-  --minority-pid="$(cat "$HERALD_RUN_DIR/node-$MINORITY_NODE.pid")" --ctl="$PWD/scripts/partition.sh" "$@"
-status=$?
+  --minority-pid="$(cat "$HERALD_RUN_DIR/node-$MINORITY_NODE.pid")" --ctl="$PWD/scripts/partition.sh" "$@" | tee "$HERALD_RUN_DIR/result.json"
+status=${PIPESTATUS[0]}
 set -e
-echo "--- the minority's log (node $MINORITY_NODE), cluster lines ---"
-grep -E "Marking node|unreachable|SBR|Down|Shutting down|Leader is removing|stopped|exit" "$HERALD_RUN_DIR/node-$MINORITY_NODE.log" | grep -v "^\s*at " | cut -c1-220 | head -30 || true
+echo "--- cluster events in the nodes' logs (cut at $(grep -o '"cut_at": "[^"]*"' "$HERALD_RUN_DIR/result.json" | cut -d'"' -f4)) ---"
+for ((i = 0; i < NODES; i++)); do
+  grep -E "Marking node as UNREACHABLE|SBR took decision|Marking .* as \[Down\]|Leader is removing|Running CoordinatedShutdown|HeraldNode - stopped|ShardCoordinator was moved|is Up$|--- join" \
+    "$HERALD_RUN_DIR/node-$i.log" | sed -E "s/^([0-9:.]+) +[A-Z]+ +\[[^]]*\] +/\1 node $i: /" | cut -c1-170 || true
+done | sort
 exit "$status"
