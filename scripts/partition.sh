@@ -10,8 +10,9 @@
 # and the HTTP API still reach every node, as clients on both sides of a real partition would.
 #
 # node/src/test/js/partition.js drives the run (one phoenix.js subscriber per node, a publisher per node
-# through the HTTP API): cut 5 s in, heal after --split-seconds (30), restart the minority node if it is
-# gone (scripts/cluster.sh join, as Kubernetes restarts a pod) and check one cluster. Exits 1 if a check
+# through the HTTP API): cut 5 s in (it inserts the jump to the rules' chain), heal after
+# --split-seconds (30), restart the minority node once it is gone (scripts/cluster.sh join, as
+# Kubernetes restarts a pod; killed first if it has not exited 20 s after the heal) and check one cluster. Exits 1 if a check
 # failed (see partition.js), 0 otherwise. Rules, cgroups and nodes are removed on every exit.
 #
 # MINORITY_NODE (default 2; 0 cuts off the oldest node, the shard coordinator's). Extra arguments go to
@@ -39,18 +40,19 @@ majority() { for ((i = 0; i < NODES; i++)); do [ "$i" = "$MINORITY_NODE" ] || ec
 cgroup_of() { echo "${CGROUP_DIR#"$CGROUP2_ROOT"/}/node-$1"; }
 
 # The cut: drop cluster traffic between the minority and each node of the majority, both directions.
-cut() {
+# The rules wait in a chain of their own; partition.js cuts and heals by inserting and deleting the one
+# jump to it from OUTPUT (one quick iptables call, so the cut's moment is known to a few ms).
+prepare_cut() {
   iptables -N "$CHAIN"
   local m="$MINORITY_NODE" j
   for j in $(majority); do
     iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port cluster "$j")" -m cgroup --path "$(cgroup_of "$m")" -j DROP
     iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port cluster "$m")" -m cgroup --path "$(cgroup_of "$j")" -j DROP
   done
-  iptables -I OUTPUT -j "$CHAIN"
 }
 
-# Idempotent: also the exit trap's.
-heal() {
+# Idempotent: the exit trap's.
+remove_cut() {
   while iptables -D OUTPUT -j "$CHAIN" 2>/dev/null; do :; done
   iptables -F "$CHAIN" 2>/dev/null || true
   iptables -X "$CHAIN" 2>/dev/null || true
@@ -58,8 +60,6 @@ heal() {
 
 case "${1:-run}" in
   # Called back by partition.js, with the run's environment.
-  cut) cut; exit ;;
-  heal) heal; exit ;;
   restart) scripts/cluster.sh join "$MINORITY_NODE" >/dev/null; exit ;;
   run) ;;
   *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
@@ -73,7 +73,7 @@ export CHAIN="HERALD-PARTITION-$$"
 export CGROUP_DIR="$CGROUP2_ROOT/herald-partition-$$"
 started=$(date +%s)
 cleanup() {
-  heal
+  remove_cut
   scripts/cluster.sh stop || true
   rmdir "$CGROUP_DIR"/node-* "$CGROUP_DIR" 2>/dev/null || true
   echo "partition.sh: $(($(date +%s) - started)) s in all"
@@ -82,13 +82,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$CGROUP_DIR"
 scripts/cluster.sh start "$NODES"
+prepare_cut
 specs=""
 for ((i = 0; i < NODES; i++)); do
   specs="${specs:+$specs,}$(scripts/cluster.sh host "$i"):$(scripts/cluster.sh port ws "$i"):$(scripts/cluster.sh port api "$i"):$(scripts/cluster.sh port management "$i")"
 done
 set +e
 node node/src/test/js/partition.js --nodes="$specs" --minority="$MINORITY_NODE" \
-  --minority-pid="$(cat "$HERALD_RUN_DIR/node-$MINORITY_NODE.pid")" --ctl="$PWD/scripts/partition.sh" "$@" | tee "$HERALD_RUN_DIR/result.json"
+  --minority-pid="$(cat "$HERALD_RUN_DIR/node-$MINORITY_NODE.pid")" --chain="$CHAIN" --ctl="$PWD/scripts/partition.sh" "$@" | tee "$HERALD_RUN_DIR/result.json"
 status=${PIPESTATUS[0]}
 set -e
 echo "--- cluster events in the nodes' logs (cut at $(grep -o '"cut_at": "[^"]*"' "$HERALD_RUN_DIR/result.json" | cut -d'"' -f4)) ---"

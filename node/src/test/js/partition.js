@@ -1,6 +1,7 @@
 "use strict";
-// A network partition of a local 3-node cluster, split 2|1 (scripts/partition.sh runs it and cuts the
-// network when told: --ctl is called with "cut", "heal" and "restart"). One phoenix.js subscriber per
+// A network partition of a local 3-node cluster, split 2|1 (scripts/partition.sh runs it): the cut and
+// the heal insert and delete the jump from OUTPUT to the iptables chain --chain that partition.sh filled,
+// and --ctl is called with "restart" to start the minority node again. One phoenix.js subscriber per
 // node joined to every topic (after a close it reconnects to a ready node, as through a load balancer),
 // and a publisher per node through the HTTP API at a steady rate. Checks:
 // - no (topic, epoch, seq) acknowledged twice, and no two incarnations of one topic provably numbering
@@ -39,6 +40,9 @@ const mark = (what) => {
   process.stderr.write(`[${((at - t0) / 1000).toFixed(1)} s] ${what}\n`);
   return at;
 };
+const chain = args.chain; // iptables chain of the cut's rules (scripts/partition.sh prepares it)
+const iptables = (...argv) =>
+  new Promise((resolve, reject) => execFile("iptables", argv, (err, out, errOut) => (err ? reject(new Error(`iptables ${argv.join(" ")}: ${errOut || err.message}`)) : resolve())));
 const control = (command) =>
   new Promise((resolve, reject) =>
     execFile(ctl, [command], (err, stdout, stderr) => (err ? reject(new Error(`${ctl} ${command}: ${stderr || err.message}`)) : resolve(stdout))),
@@ -85,12 +89,14 @@ async function main() {
   const subM = subs[minority];
   let subMRejoined = null;
   let minorityExit = null;
-  let cutDone = null, healDone = null;
+  let cutDone = null;
   await sleep(cutAt);
+  const cutStart = now();
+  await iptables("-I", "OUTPUT", "-j", chain);
+  // from here on the rules drop the cluster traffic across the cut (they took effect during the call)
   const cutWallClock = new Date().toISOString();
-  const tCut = mark(`cut: node ${minority} (${nodes[minority].host}) from nodes ${majority.join(", ")}`);
-  await control("cut");
-  cutDone = now();
+  const tCut = mark(`cut: node ${minority} (${nodes[minority].host}) from nodes ${majority.join(", ")} (iptables took ${(now() - cutStart).toFixed(0)} ms)`);
+  cutDone = tCut;
   // Watch the minority: its process, and its subscriber rejoining elsewhere.
   const watch = setInterval(() => {
     if (minorityExit === null && !alive(minorityPid)) minorityExit = mark(`node ${minority}'s process exited`);
@@ -100,9 +106,8 @@ async function main() {
     }
   }, 50);
   await sleep(splitFor);
+  await iptables("-D", "OUTPUT", "-j", chain);
   const tHeal = mark("heal");
-  await control("heal");
-  healDone = now();
   const exitDeadline = now() + exitWait;
   while (minorityExit === null && now() < exitDeadline) await sleep(100);
   let exited = minorityExit !== null;
