@@ -1,4 +1,3 @@
-"use strict";
 // A network partition of a local 3-node cluster, split 2|1 (scripts/partition.sh runs it): the cut and
 // the heal insert and delete the jump from OUTPUT to the iptables chain --chain that partition.sh filled,
 // and --ctl is called with "restart" to start the minority node again. One phoenix.js subscriber per
