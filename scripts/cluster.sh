@@ -23,6 +23,7 @@
 #   the block B..B+10N-1 (scripts/partition.sh uses 14820, scripts/scaleout.sh 14860).
 # LOOPBACK_PER_NODE=1: node i binds every port (WebSocket, API, health, cluster) on its own loopback
 #   address 127.0.0.(i+1) instead of 127.0.0.1, so that its cluster traffic can be told apart.
+# READY_TIMEOUT: seconds start and join wait for a node's /ready (default 120).
 # CGROUP_DIR=DIR: node i runs in the cgroup v2 group DIR/node-i (created; DIR must be on the cgroup2
 #   file system), so that packet filters can match its sockets (scripts/partition.sh).
 set -euo pipefail
@@ -98,12 +99,12 @@ launch() {
 
 # Waits until node $1 is ready: an Up member with its WebSocket port bound (GET /ready = 200).
 await_ready() {
-  local i="$1" port h waited=0
+  local i="$1" port h deadline=$((SECONDS + ${READY_TIMEOUT:-120}))
   port=$(management_port "$i"); h=$(host "$i")
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$h:$port/ready")" = 200 ]; do
     if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
-    if [ "$waited" -ge 1200 ]; then echo "node $i was not ready in 120 s (start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
-    sleep 0.1; waited=$((waited + 1))
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "node $i was not ready in ${READY_TIMEOUT:-120} s (READY_TIMEOUT; start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
+    sleep 0.1
   done
 }
 

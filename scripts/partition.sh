@@ -32,6 +32,8 @@ export HERALD_MANAGEMENT_CLUSTER_ROUTES=on
 # 20-30 on 2 cores, with other runs on the machine
 export JAVA_OPTS="${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -Dpekko.remote.artery.bind.bind-timeout=30s"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
+# Starts took up to 150 s (the fourth node's, warm-up included) at load averages of 30-50 here
+export READY_TIMEOUT="${READY_TIMEOUT:-300}"
 export MINORITY_NODE="${MINORITY_NODE:-2}"
 NODES=3
 CGROUP2_ROOT="${CGROUP2_ROOT:-$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)}"
