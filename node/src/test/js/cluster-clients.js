@@ -133,8 +133,11 @@ class Subscriber {
       return channel;
     });
   }
-  /** Connects and joins every topic; resolves once all joins were answered ok. */
-  start(timeoutMs = 20000) {
+  /**
+   * Connects and joins every topic; resolves once all joins were answered ok (phoenix.js retries a join
+   * that timed out). A minute: a freshly started cluster on a loaded machine took over 20 s.
+   */
+  start(timeoutMs = 60000) {
     this.socket.connect();
     return Promise.all(
       this.channels.map(
