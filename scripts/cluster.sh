@@ -10,28 +10,48 @@
 #   scripts/cluster.sh stop        SIGTERM every node (graceful: drain sockets, hand off topics, leave)
 #   scripts/cluster.sh kill I      SIGKILL node I (a crash, for failure tests)
 #   scripts/cluster.sh term I      SIGTERM node I only
+#   scripts/cluster.sh join I      start node I (again) and join it to the nodes that run (they are its
+#                                  seeds), as Kubernetes restarts a pod or adds one; waits for /ready
 #   scripts/cluster.sh port KIND I node I's port of KIND (ws, api, management or cluster), for scripts
+#   scripts/cluster.sh host I      node I's address (127.0.0.1, or 127.0.0.(I+1) with LOOPBACK_PER_NODE=1)
 #
 # Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (BASE_HTTP_PORT+1),
 # BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355),
 # JAVA_OPTS (default in scripts/java-defaults.sh) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
+# PORT_BASE=B: a compact layout instead, for scripts that must keep clear of others' ports: node i
+#   listens on B+10i (WebSocket), B+10i+1 (API), B+10i+2 (health), B+10i+3 (cluster), so N nodes take
+#   the block B..B+10N-1 (scripts/partition.sh uses 14820, scripts/scaleout.sh 14860).
+# LOOPBACK_PER_NODE=1: node i binds every port (WebSocket, API, health, cluster) on its own loopback
+#   address 127.0.0.(i+1) instead of 127.0.0.1, so that its cluster traffic can be told apart.
+# READY_TIMEOUT: seconds start and join wait for a node's /ready (default 120).
+# CGROUP_DIR=DIR: node i runs in the cgroup v2 group DIR/node-i (created; DIR must be on the cgroup2
+#   file system), so that packet filters can match its sockets (scripts/partition.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=java-defaults.sh
 . scripts/java-defaults.sh && herald_profile production
 RUN_DIR="${HERALD_RUN_DIR:-run/cluster}"
-BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
-BASE_API_PORT="${BASE_API_PORT:-$((BASE_HTTP_PORT + 1))}"
-BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-7626}"
-BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
 # WebSocket and API ports step by 10 so that they stay paired (4000/4001, 4010/4011, ...) and never
 # take each other's numbers; health and remoting ports step by 1
 HTTP_PORT_STEP=10
+if [ -n "${PORT_BASE:-}" ]; then
+  # node i's four ports side by side in its block of 10
+  BASE_HTTP_PORT=$PORT_BASE; BASE_API_PORT=$((PORT_BASE + 1))
+  BASE_MANAGEMENT_PORT=$((PORT_BASE + 2)); BASE_CLUSTER_PORT=$((PORT_BASE + 3))
+  MANAGEMENT_PORT_STEP=$HTTP_PORT_STEP
+else
+  BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
+  BASE_API_PORT="${BASE_API_PORT:-$((BASE_HTTP_PORT + 1))}"
+  BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-7626}"
+  BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
+  MANAGEMENT_PORT_STEP=1
+fi
 
 ws_port() { echo $((BASE_HTTP_PORT + HTTP_PORT_STEP * $1)); }
 api_port() { echo $((BASE_API_PORT + HTTP_PORT_STEP * $1)); }
-management_port() { echo $((BASE_MANAGEMENT_PORT + $1)); }
-cluster_port() { echo $((BASE_CLUSTER_PORT + $1)); }
+management_port() { echo $((BASE_MANAGEMENT_PORT + MANAGEMENT_PORT_STEP * $1)); }
+cluster_port() { echo $((BASE_CLUSTER_PORT + MANAGEMENT_PORT_STEP * $1)); }
+host() { if [ "${LOOPBACK_PER_NODE:-0}" = 1 ]; then echo "127.0.0.$(($1 + 1))"; else echo 127.0.0.1; fi; }
 JAR=node/target/herald-node.jar
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -42,38 +62,87 @@ build_if_needed() {
   fi
 }
 
+# Starts node $1 with the seed nodes $2 (host:port,...), without waiting for it.
+launch() {
+  local i="$1" seeds="$2" h p
+  h=$(host "$i")
+  # Another program on one of the ports would fail the start late and obscurely (or, on a wildcard
+  # address, take part of the traffic): refuse at once.
+  for p in $(ws_port "$i") $(api_port "$i") $(management_port "$i") $(cluster_port "$i"); do
+    if command -v ss >/dev/null && ss -Hltn "sport = :$p" | grep -q .; then
+      echo "node $i: port $p is taken (ss -ltnp shows by whom); choose other ports (PORT_BASE, BASE_*_PORT)" >&2
+      exit 1
+    fi
+  done
+  local cmd=(java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT}) hosts=()
+  if [ "${LOOPBACK_PER_NODE:-0}" = 1 ]; then
+    hosts=("HERALD_HTTP_HOST=$h" "HERALD_API_HOST=$h")
+    # The health port binds every interface unless told otherwise (no HERALD_* variable names it)
+    cmd+=("-Dpekko.management.http.bind-hostname=$h")
+  fi
+  cmd+=(-jar "$JAR")
+  if [ -n "${CGROUP_DIR:-}" ]; then
+    mkdir -p "$CGROUP_DIR/node-$i"
+    # the shell enters the group, then becomes the JVM (same PID): every socket it opens is the group's
+    cmd=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP_DIR/node-$i" "${cmd[@]}")
+  fi
+  HERALD_HTTP_PORT=$(ws_port "$i") \
+  HERALD_API_PORT=$(api_port "$i") \
+  HERALD_MANAGEMENT_PORT=$(management_port "$i") \
+  HERALD_CLUSTER_HOST="$h" \
+  HERALD_CLUSTER_PORT=$(cluster_port "$i") \
+  HERALD_SEED_NODES="$seeds" \
+    nohup env "${hosts[@]}" "${cmd[@]}" >>"$RUN_DIR/node-$i.log" 2>&1 &
+  echo $! >"$RUN_DIR/node-$i.pid"
+  echo "node $i: pid $!, ws://$h:$(ws_port "$i")/socket/websocket, API http://$h:$(api_port "$i")/api, health http://$h:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"
+}
+
+# Waits until node $1 is ready: an Up member with its WebSocket port bound (GET /ready = 200).
+await_ready() {
+  local i="$1" port h deadline=$((SECONDS + ${READY_TIMEOUT:-120}))
+  port=$(management_port "$i"); h=$(host "$i")
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$h:$port/ready")" = 200 ]; do
+    if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "node $i was not ready in ${READY_TIMEOUT:-120} s (READY_TIMEOUT; start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
+    sleep 0.1
+  done
+}
+
 start() {
   local n="${1:-3}"
   build_if_needed
   mkdir -p "$RUN_DIR"
-  local seed="127.0.0.1:$(cluster_port 0)"
+  local seed
+  seed="$(host 0):$(cluster_port 0)"
   for ((i = 0; i < n; i++)); do
-    local pidf="$RUN_DIR/node-$i.pid"
-    if alive "$pidf"; then
-      echo "node $i already runs (pid $(cat "$pidf"))"
+    if alive "$RUN_DIR/node-$i.pid"; then
+      echo "node $i already runs (pid $(cat "$RUN_DIR/node-$i.pid"))"
       continue
     fi
-    HERALD_HTTP_PORT=$(ws_port "$i") \
-    HERALD_API_PORT=$(api_port "$i") \
-    HERALD_MANAGEMENT_PORT=$(management_port "$i") \
-    HERALD_CLUSTER_HOST=127.0.0.1 \
-    HERALD_CLUSTER_PORT=$(cluster_port "$i") \
-    HERALD_SEED_NODES="$seed" \
-      nohup java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
-    echo $! >"$pidf"
-    echo "node $i: pid $!, ws://127.0.0.1:$(ws_port "$i")/socket/websocket, API http://127.0.0.1:$(api_port "$i")/api, health http://127.0.0.1:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"
+    : >"$RUN_DIR/node-$i.log"
+    launch "$i" "$seed"
   done
-  # Wait until every node is ready: an Up member with its WebSocket port bound (GET /ready = 200).
-  for ((i = 0; i < n; i++)); do
-    local port waited=0
-    port=$(management_port "$i")
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")" = 200 ]; do
-      if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
-      if [ "$waited" -ge 1200 ]; then echo "node $i was not ready in 120 s (start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
-      sleep 0.1; waited=$((waited + 1))
-    done
-  done
+  for ((i = 0; i < n; i++)); do await_ready "$i"; done
   echo "cluster of $n up"
+}
+
+# Node $1 (re)joins the running nodes: its seeds are every other node that runs, so a restarted node 0
+# does not form a cluster of its own (a first seed that finds no other seed joins itself).
+join() {
+  local i="$1" seeds="" pidf
+  build_if_needed
+  mkdir -p "$RUN_DIR"
+  if alive "$RUN_DIR/node-$i.pid"; then echo "node $i already runs (pid $(cat "$RUN_DIR/node-$i.pid"))" >&2; exit 1; fi
+  shopt -s nullglob
+  for pidf in "$RUN_DIR"/node-*.pid; do
+    local j="${pidf##*/node-}"; j="${j%.pid}"
+    if [ "$j" != "$i" ] && alive "$pidf"; then seeds="${seeds:+$seeds,}$(host "$j"):$(cluster_port "$j")"; fi
+  done
+  [ -n "$seeds" ] || { echo "join: no running node to join in $RUN_DIR" >&2; exit 1; }
+  echo "--- join $(date -u +%FT%T.%3NZ) ---" >>"$RUN_DIR/node-$i.log"
+  launch "$i" "$seeds"
+  await_ready "$i"
+  echo "node $i ready"
 }
 
 status() {
@@ -83,7 +152,7 @@ status() {
     any=1
     local i="${pidf##*/node-}"; i="${i%.pid}"
     if alive "$pidf"; then
-      echo "node $i: running, pid $(cat "$pidf"), ws port $(ws_port "$i"), api port $(api_port "$i"), health port $(management_port "$i"), cluster port $(cluster_port "$i")"
+      echo "node $i: running, pid $(cat "$pidf"), host $(host "$i"), ws port $(ws_port "$i"), api port $(api_port "$i"), health port $(management_port "$i"), cluster port $(cluster_port "$i")"
     else
       echo "node $i: stopped"
     fi
@@ -124,6 +193,8 @@ case "${1:-}" in
   stop) stop ;;
   kill) signal_node KILL "${2:?node index}" ;;
   term) signal_node TERM "${2:?node index}" ;;
+  join) join "${2:?node index}" ;;
+  host) host "${2:?node index}" ;;
   port)
     case "${2:-}" in
       ws | api | management | cluster) "${2}_port" "${3:?node index}" ;;
