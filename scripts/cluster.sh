@@ -42,6 +42,20 @@ build_if_needed() {
   fi
 }
 
+# Waits until node $1 is ready: an Up member with its WebSocket port bound (GET /ready = 200).
+wait_ready() {
+  local i="$1" port waited=0
+  port=$(management_port "$i")
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")" = 200 ]; do
+    if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
+    if [ "$waited" -ge 1200 ]; then echo "node $i was not ready in 120 s (start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+}
+
+# Nodes start one after another, each once the previous one is ready, as a Deployment's rolling update
+# or scale-out adds them: each joins a serving cluster and warms up on shards of its own. (Started at
+# the same moment, they would find a forming cluster and skip the warm-up: docs/configuration.md.)
 start() {
   local n="${1:-3}"
   build_if_needed
@@ -62,16 +76,9 @@ start() {
       nohup java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
     echo $! >"$pidf"
     echo "node $i: pid $!, ws://127.0.0.1:$(ws_port "$i")/socket/websocket, API http://127.0.0.1:$(api_port "$i")/api, health http://127.0.0.1:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"
-  done
-  # Wait until every node is ready: an Up member with its WebSocket port bound (GET /ready = 200).
-  for ((i = 0; i < n; i++)); do
-    local port waited=0
-    port=$(management_port "$i")
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")" = 200 ]; do
-      if ! alive "$RUN_DIR/node-$i.pid"; then echo "node $i exited; see $RUN_DIR/node-$i.log" >&2; exit 1; fi
-      if [ "$waited" -ge 1200 ]; then echo "node $i was not ready in 120 s (start-up includes the JIT warm-up, up to herald.warm-up.timeout)" >&2; exit 1; fi
-      sleep 0.1; waited=$((waited + 1))
-    done
+    wait_ready "$i"
+    # the node's one line on its warm-up: what it did, or why it skipped it
+    grep -m1 -o 'warm-up\(: \| skipped: \).*' "$RUN_DIR/node-$i.log" | sed "s/^/node $i ready; /" || echo "node $i ready"
   done
   echo "cluster of $n up"
 }

@@ -149,7 +149,8 @@ public record HeraldSettings(
       long messages,
       Duration settle,
       Duration timeout,
-      boolean collectGarbage) {}
+      boolean collectGarbage,
+      Duration clusterWait) {}
 
   /** Cluster formation. */
   public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
@@ -255,7 +256,8 @@ public record HeraldSettings(
             atLeast(h, "warm-up.messages", 0),
             h.getDuration("warm-up.settle"),
             h.getDuration("warm-up.timeout"),
-            h.getBoolean("warm-up.collect-garbage")));
+            h.getBoolean("warm-up.collect-garbage"),
+            h.getDuration("warm-up.cluster-wait")));
   }
 
   /** A positive duration, or null for {@code off}. */
