@@ -60,7 +60,11 @@ start() {
   local n="${1:-3}"
   build_if_needed
   mkdir -p "$RUN_DIR"
-  local seed="127.0.0.1:$(cluster_port 0)"
+  # Every node is a seed, node 0 first: node 0 forms the cluster when it finds none of the others (after
+  # Pekko's seed-node-timeout, 5 s), and a node restarted later (node 0 too, as in a rolling upgrade)
+  # joins the running cluster through the others instead of forming a second one.
+  local seed="" j
+  for ((j = 0; j < n; j++)); do seed="${seed:+$seed,}127.0.0.1:$(cluster_port "$j")"; done
   for ((i = 0; i < n; i++)); do
     local pidf="$RUN_DIR/node-$i.pid"
     if alive "$pidf"; then

@@ -142,7 +142,6 @@ public final class WarmUp {
       ConnectionActor.Dependencies deps,
       Revocations revocations) {
     long start = System.nanoTime();
-    long deadline = start + settings.timeout().toNanos();
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
     long compileStart = jitTimed ? jit.getTotalCompilationTime() : 0;
@@ -158,6 +157,8 @@ public final class WarmUp {
           settings.clusterWait().toSeconds());
       return skipped(start);
     }
+    // The timeout counts from here: the wait for the members above has its own bound.
+    long deadline = System.nanoTime() + settings.timeout().toNanos();
     Set<String> ownedElsewhere = placement.get().ownedElsewhere();
     Optional<String> skip = WarmUpTopics.reasonToSkip(placement.get().peers(), ownedElsewhere, numberOfShards);
     if (skip.isPresent()) {
