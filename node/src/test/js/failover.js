@@ -4,9 +4,9 @@
 // acknowledged (ok reply) after the kill reached both surviving subscribers; exits 1 if one did not, or
 // if a topic never served again. Run by hand or in a profile, not by mvn verify (it takes over a minute).
 "use strict";
-const WebSocket = require("ws");
+const { now, parseArgs, open, joinAll: joinTopics, heartbeat } = require("./cluster-clients");
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const args = parseArgs(process.argv.slice(2));
 const ports = (args.ports || "4000,4010,4020").split(",").map(Number);
 const killPid = Number(args["kill-pid"]);
 const topics = Number(args.topics || 100);
@@ -14,28 +14,8 @@ const rate = Number(args.rate || 500);
 const killAt = Number(args["kill-at"] || 5) * 1000;
 const duration = Number(args.seconds || 60) * 1000;
 const pushTimeout = 10000;
-
-const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms
-const url = (port) => `ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`;
-
-function open(port, onFrame) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url(port));
-    ws.on("open", () => resolve(ws));
-    ws.on("error", reject);
-    ws.on("message", (data) => onFrame(JSON.parse(data.toString())));
-  });
-}
-
-async function joinAll(ws, pending) {
-  const joins = [];
-  for (let t = 0; t < topics; t++) {
-    const ref = String(t + 1);
-    joins.push(new Promise((resolve) => pending.set(ref, resolve)));
-    ws.send(JSON.stringify([ref, ref, `room:fo-${t}`, "phx_join", {}]));
-  }
-  await Promise.all(joins);
-}
+const topicNames = Array.from({ length: topics }, (_, t) => `room:fo-${t}`);
+const joinAll = (ws, pending) => joinTopics(ws, pending, topicNames);
 
 async function main() {
   const received = [new Map(), new Map()]; // subscriber -> n -> receive time
@@ -53,8 +33,7 @@ async function main() {
       }
     });
     await joinAll(ws, pending);
-    const hb = setInterval(() => ws.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
-    subs.push({ ws, hb });
+    subs.push({ ws, hb: heartbeat(ws) });
   }
   const pubPending = new Map();
   const sent = new Map(); // n -> {at, topic, ackAt}
@@ -66,7 +45,7 @@ async function main() {
     if (s && payload.status === "ok") s.ackAt = now();
   });
   await joinAll(pub, pubPending);
-  const hb = setInterval(() => pub.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
+  const hb = heartbeat(pub);
 
   const start = now();
   let killTime = null;
