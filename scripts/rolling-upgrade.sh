@@ -17,9 +17,9 @@ export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/rolling-upgrade}"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 settle="${SETTLE:-5}"
 nodes=3
-scripts/cluster.sh start "$nodes"
 stop_file="$HERALD_RUN_DIR/stop-clients"
 ready_file="$HERALD_RUN_DIR/clients-ready"
+mkdir -p "$HERALD_RUN_DIR"
 rm -f "$stop_file" "$ready_file"
 client=""
 cleanup() {
@@ -27,7 +27,9 @@ cleanup() {
   if [ -n "$client" ]; then kill "$client" 2>/dev/null || true; fi
   scripts/cluster.sh stop
 }
+# Set before the first start: a node that fails to start must not leave the others running.
 trap cleanup EXIT
+scripts/cluster.sh start "$nodes"
 ports=""
 for ((i = 0; i < nodes; i++)); do ports="${ports:+$ports,}$(scripts/cluster.sh port ws "$i")"; done
 node node/src/test/js/rolling-upgrade.js --ports="$ports" --stop-file="$stop_file" --ready-file="$ready_file" "$@" &
