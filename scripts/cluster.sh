@@ -108,12 +108,18 @@ await_ready() {
   done
 }
 
+# Nodes start one after another, each once the previous one is ready, as a Deployment's rolling update
+# or scale-out adds them: each joins a serving cluster and warms up on shards of its own. (Started at
+# the same moment, they would find a forming cluster and skip the warm-up: docs/configuration.md.)
 start() {
   local n="${1:-3}"
   build_if_needed
   mkdir -p "$RUN_DIR"
-  local seed
-  seed="$(host 0):$(cluster_port 0)"
+  # Every node is a seed, node 0 first: node 0 forms the cluster when it finds none of the others (after
+  # Pekko's seed-node-timeout, 5 s), and a node restarted later (node 0 too, as in a rolling upgrade)
+  # joins the running cluster through the others instead of forming a second one.
+  local seed="" j
+  for ((j = 0; j < n; j++)); do seed="${seed:+$seed,}$(host "$j"):$(cluster_port "$j")"; done
   for ((i = 0; i < n; i++)); do
     if alive "$RUN_DIR/node-$i.pid"; then
       echo "node $i already runs (pid $(cat "$RUN_DIR/node-$i.pid"))"
@@ -121,8 +127,10 @@ start() {
     fi
     : >"$RUN_DIR/node-$i.log"
     launch "$i" "$seed"
+    await_ready "$i"
+    # the node's one line on its warm-up: what it did, or why it skipped it
+    grep -m1 -o 'warm-up\(: \| skipped: \).*' "$RUN_DIR/node-$i.log" | sed "s/^/node $i ready; /" || echo "node $i ready"
   done
-  for ((i = 0; i < n; i++)); do await_ready "$i"; done
   echo "cluster of $n up"
 }
 

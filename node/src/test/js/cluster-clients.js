@@ -1,5 +1,6 @@
 "use strict";
-// Clients shared by the multi-node measurements (failover.js, partition.js, scaleout.js): raw `ws`
+// Clients shared by the multi-node measurements (failover.js, partition.js, scaleout.js,
+// rolling-upgrade.js): raw `ws`
 // sockets, phoenix.js subscribers that reconnect to a ready node as a load balancer would send them, a
 // publisher through the HTTP API that records each message's (epoch, seq), a readiness watch, and the
 // accounting of what each subscriber received (lost, duplicated, out of order within an epoch).
@@ -33,6 +34,23 @@ function openRaw(host, port, onFrame) {
     ws.on("error", reject);
     ws.on("message", (data) => onFrame(JSON.parse(data.toString())));
   });
+}
+
+/** A raw socket to 127.0.0.1:`port`, open; `onClose` (optional) gets the close code. */
+async function open(port, onFrame, onClose) {
+  const ws = await openRaw("127.0.0.1", port, onFrame);
+  if (onClose) ws.on("close", (code) => onClose(code));
+  return ws;
+}
+
+/** phoenix.js's heartbeat interval. */
+const HEARTBEAT_MS = 20000;
+
+/** Sends phoenix.js's heartbeat on a raw socket every HEARTBEAT_MS; returns the timer. */
+function heartbeat(ws) {
+  return setInterval(() => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}]));
+  }, HEARTBEAT_MS);
 }
 
 /** Joins `topics` on a raw socket (join_ref = ref = index + 1); resolves once every join is answered. */
@@ -264,4 +282,4 @@ async function members(node) {
   return json.members.map((m) => ({ node: m.node, status: m.status })).sort((a, b) => a.node.localeCompare(b.node));
 }
 
-module.exports = { parseArgs, parseNode, now, sleep, openRaw, joinAll, get, ReadinessWatch, Subscriber, ApiPublisher, account, members };
+module.exports = { parseArgs, parseNode, now, sleep, openRaw, open, heartbeat, joinAll, get, ReadinessWatch, Subscriber, ApiPublisher, account, members };

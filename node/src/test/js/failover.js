@@ -5,7 +5,7 @@
 // every acknowledged (ok reply) publish reached both surviving subscribers, and how many twice; exits 1
 // if one did not, or if a topic never served again. Run by hand or in a profile, not by mvn verify (it takes over a minute).
 "use strict";
-const { parseArgs, now, openRaw, joinAll: joinTopics } = require("./cluster-clients");
+const { parseArgs, now, openRaw, heartbeat, joinAll: joinTopics } = require("./cluster-clients");
 
 const args = parseArgs(process.argv.slice(2));
 const ports = (args.ports || "4000,4010,4020").split(",").map(Number);
@@ -41,8 +41,7 @@ async function main() {
       }
     });
     await joinAll(ws, pending);
-    const hb = setInterval(() => ws.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
-    subs.push({ ws, hb });
+    subs.push({ ws, hb: heartbeat(ws) });
   }
   const pubPending = new Map();
   const sent = new Map(); // n -> {at, topic, ackAt}
@@ -54,7 +53,7 @@ async function main() {
     if (s && payload.status === "ok") s.ackAt = now();
   });
   await joinAll(pub, pubPending);
-  const hb = setInterval(() => pub.send(JSON.stringify([null, "hb", "phoenix", "heartbeat", {}])), 20000);
+  const hb = heartbeat(pub);
 
   const start = now();
   let killTime = null;

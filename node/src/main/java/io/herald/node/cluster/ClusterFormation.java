@@ -11,10 +11,14 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Joins the cluster: the configured seed nodes, or with none this node alone (a cluster of one). */
+/**
+ * Joins the cluster: the configured seed nodes, or with none this node alone (a cluster of one); or,
+ * with {@code herald.cluster.discovery = kubernetes-api}, the members Cluster Bootstrap finds.
+ */
 public final class ClusterFormation {
   private static final Logger log = LoggerFactory.getLogger(ClusterFormation.class);
 
@@ -27,7 +31,14 @@ public final class ClusterFormation {
     CompletableFuture<Void> up = new CompletableFuture<>();
     cluster.registerOnMemberUp(() -> up.complete(null));
     List<Address> seeds = seedAddresses(system.name(), settings.seedNodes());
-    if (seeds.isEmpty()) {
+    if (settings.discovery() == HeraldSettings.Discovery.KUBERNETES_API) {
+      if (!seeds.isEmpty()) {
+        throw new IllegalArgumentException("herald.cluster.discovery = kubernetes-api finds the seed nodes itself: leave herald.cluster.seed-nodes (HERALD_SEED_NODES) empty");
+      }
+      // Needs the management endpoint started (HeraldNode does so first): peers probe it.
+      log.info("discovering the cluster's members through the Kubernetes API (Pekko Cluster Bootstrap)");
+      ClusterBootstrap.get(system).start();
+    } else if (seeds.isEmpty()) {
       log.info("no seed nodes configured: forming a cluster of one at {}", cluster.selfAddress());
       cluster.join(cluster.selfAddress());
     } else {

@@ -22,6 +22,8 @@ import java.util.Map;
 public final class HeraldConfig {
   /** Pekko Management's name for the route provider of pekko-management-cluster-http (its reference.conf). */
   static final String CLUSTER_ROUTES = "pekko.management.http.routes.cluster-management";
+  /** Cluster Bootstrap's route provider (its reference.conf). */
+  static final String BOOTSTRAP_ROUTES = "pekko.management.http.routes.cluster-bootstrap";
 
   private HeraldConfig() {}
 
@@ -48,6 +50,10 @@ public final class HeraldConfig {
             .withFallback(application)
             .withFallback(defaults)
             .resolve(resolveOptions);
+    if (!"kubernetes-api".equals(config.getString("herald.cluster.discovery"))) {
+      // Cluster Bootstrap's /bootstrap/seed-nodes lists members: served only where bootstrap runs.
+      config = ConfigFactory.parseMap(Map.of(BOOTSTRAP_ROUTES, "")).withFallback(config);
+    }
     if (!config.getBoolean("herald.management.cluster-routes")) {
       // "" removes a route provider (Pekko Management's reference.conf); /alive and /ready stay.
       config = ConfigFactory.parseMap(Map.of(CLUSTER_ROUTES, "")).withFallback(config);

@@ -164,10 +164,33 @@ public record HeraldSettings(
       long messages,
       Duration settle,
       Duration timeout,
-      boolean collectGarbage) {}
+      boolean collectGarbage,
+      Duration clusterWait) {}
 
   /** Cluster formation. */
-  public record Cluster(String host, int port, String seedNodes, Duration formationTimeout) {}
+  public record Cluster(String host, int port, String seedNodes, Duration formationTimeout, Discovery discovery) {}
+
+  /** How a node finds its peers ({@code herald.cluster.discovery}). */
+  public enum Discovery {
+    /** {@code herald.cluster.seed-nodes}; none: a cluster of one. */
+    SEED_NODES,
+    /** Pekko Cluster Bootstrap, listing the pods through the Kubernetes API. */
+    KUBERNETES_API;
+
+    static Discovery parse(String value) {
+      for (Discovery d : values()) {
+        if (d.configName().equals(value)) {
+          return d;
+        }
+      }
+      throw new IllegalArgumentException("herald.cluster.discovery (HERALD_DISCOVERY): expected seed-nodes or kubernetes-api, got '" + value + "'");
+    }
+
+    /** The name the configuration uses. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
 
   /**
    * A bare upgrade request is 300-500 bytes and a browser's with cookies more: a smaller limit would
@@ -242,7 +265,8 @@ public record HeraldSettings(
             h.getString("cluster.host"),
             h.getInt("cluster.port"),
             h.getString("cluster.seed-nodes"),
-            h.getDuration("cluster.formation-timeout")),
+            h.getDuration("cluster.formation-timeout"),
+            Discovery.parse(h.getString("cluster.discovery"))),
         new Drain(
             h.getInt("drain.batch-size"),
             h.getDuration("drain.batch-interval"),
@@ -279,7 +303,8 @@ public record HeraldSettings(
             atLeast(h, "warm-up.messages", 0),
             h.getDuration("warm-up.settle"),
             h.getDuration("warm-up.timeout"),
-            h.getBoolean("warm-up.collect-garbage")));
+            h.getBoolean("warm-up.collect-garbage"),
+            h.getDuration("warm-up.cluster-wait")));
   }
 
   /** A positive duration, or null for {@code off}. */

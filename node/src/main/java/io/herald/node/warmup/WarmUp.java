@@ -43,6 +43,8 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -108,9 +110,9 @@ public final class WarmUp {
    * that the sharding code sees more than one.
    */
   private static final int MAX_SHARDS_BESIDE_PEERS = 8;
-  /** How long the shard statistics may take, and how long to wait for this node's region in them. */
+  /** How long the shard statistics may take, and how often to ask again while regions are missing. */
   private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
-  private static final Duration STATS_WAIT = Duration.ofSeconds(3);
+  private static final Duration STATS_POLL = Duration.ofMillis(200);
   /** Descriptors each warm-up socket takes in this process: the client's and the server's end. */
   private static final int FDS_PER_SOCKET = 2;
 
@@ -140,7 +142,6 @@ public final class WarmUp {
       ConnectionActor.Dependencies deps,
       Revocations revocations) {
     long start = System.nanoTime();
-    long deadline = start + settings.timeout().toNanos();
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
     long compileStart = jitTimed ? jit.getTotalCompilationTime() : 0;
@@ -148,8 +149,22 @@ public final class WarmUp {
     int topics = Math.max(1, Math.min(settings.topics(), sockets));
     HeraldSettings edgeSettings = HeraldSettings.from(edgeConfig(config));
     String prefix = TOPIC_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
-    Set<String> ownedElsewhere = shardsOwnedElsewhere(system, deps.sharding());
     int numberOfShards = ClusterShardingSettings.create(Adapter.toTyped(system)).numberOfShards();
+    Optional<Placement> placement = shardsOwnedElsewhere(system, deps.sharding(), settings.clusterWait());
+    if (placement.isEmpty()) {
+      log.info(
+          "warm-up skipped: sharding had not started on every member of the cluster within {} s (herald.warm-up.cluster-wait), and until it has the shard coordinator cannot place the warm-up's topics",
+          settings.clusterWait().toSeconds());
+      return skipped(start);
+    }
+    // The timeout counts from here: the wait for the members above has its own bound.
+    long deadline = System.nanoTime() + settings.timeout().toNanos();
+    Set<String> ownedElsewhere = placement.get().ownedElsewhere();
+    Optional<String> skip = WarmUpTopics.reasonToSkip(placement.get().peers(), ownedElsewhere, numberOfShards);
+    if (skip.isPresent()) {
+      log.info("warm-up skipped: {}", skip.get());
+      return skipped(start);
+    }
     Function<String, String> shardOf = topic -> TopicEntity.shardOf(topic, numberOfShards);
     // With no peer owning shards (a cluster of one, or one starting all at once) the topics may spread:
     // then the warm-up also runs the allocation of many shards, which a node's first users cause.
@@ -244,6 +259,17 @@ public final class WarmUp {
     return result;
   }
 
+  /** Member states in which a node has started, or is starting, sharding. */
+  private static final Set<MemberStatus> STARTING_OR_SERVING = Set.of(MemberStatus.joining(), MemberStatus.weaklyUp(), MemberStatus.up());
+
+  /** The other members (joining or up) and the shards they own. */
+  private record Placement(int peers, Set<String> ownedElsewhere) {}
+
+  /** What a warm-up that did not run reports. */
+  private static Result skipped(long startNanos) {
+    return new Result(0, false, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ofNanos(System.nanoTime() - startNanos), Optional.empty());
+  }
+
   /**
    * Collects the warm-up's garbage: its allocations would otherwise fill much of the young
    * generation, and the first collection under real traffic would come early, when the new users'
@@ -288,16 +314,21 @@ public final class WarmUp {
   }
 
   /**
-   * Shards of the topic entity that other nodes own, from the coordinator's statistics. It waits a
-   * little for this node's own region to be counted, so that new shards can be given to it; on no
-   * answer it returns none (the warm-up then goes wherever its topics hash).
+   * Shards of the topic entity that other nodes own, from the coordinator's statistics, once every
+   * member of the cluster (joining or up) has a shard region registered with the coordinator; empty if that takes
+   * longer than {@code wait}. Until then the coordinator cannot allocate a shard: it writes each
+   * allocation to every member's replicator, which a member only has once it has started sharding, so
+   * the warm-up's joins would time out. That is how nodes that start at the same moment meet: all Up
+   * at once, some still starting sharding. A node joining a serving cluster finds its peers' regions
+   * registered and waits only for its own.
    */
-  private static Set<String> shardsOwnedElsewhere(ActorSystem system, ClusterSharding sharding) {
-    Address self = Cluster.get(system).selfAddress();
-    Set<String> elsewhere = new HashSet<>();
-    long deadline = System.nanoTime() + STATS_WAIT.toNanos();
+  private static Optional<Placement> shardsOwnedElsewhere(ActorSystem system, ClusterSharding sharding, Duration wait) {
+    Cluster cluster = Cluster.get(system);
+    Address self = cluster.selfAddress();
+    long deadline = System.nanoTime() + wait.toNanos();
+    Set<Address> missing = Set.of(self);
     try {
-      while (true) {
+      while (System.nanoTime() < deadline) {
         ShardRegion.ClusterShardingStats stats =
             AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
                     sharding.shardState(),
@@ -306,20 +337,36 @@ public final class WarmUp {
                     Adapter.toTyped(system).scheduler())
                 .toCompletableFuture()
                 .get(STATS_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
-        if (stats.getRegions().containsKey(self) || System.nanoTime() > deadline) {
+        missing = new HashSet<>();
+        int peers = 0;
+        for (Member member : cluster.state().getMembers()) {
+          if (STARTING_OR_SERVING.contains(member.status())) {
+            if (!stats.getRegions().containsKey(member.address())) {
+              missing.add(member.address());
+            }
+            if (!member.address().equals(self)) {
+              peers++;
+            }
+          }
+        }
+        if (missing.isEmpty()) {
+          Set<String> elsewhere = new HashSet<>();
           stats.getRegions().forEach((address, region) -> {
             if (!address.equals(self)) {
               elsewhere.addAll(region.getStats().keySet());
             }
           });
-          return elsewhere;
+          return Optional.of(new Placement(peers, elsewhere));
         }
-        Thread.sleep(200);
+        Thread.sleep(STATS_POLL.toMillis());
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
-      log.debug("warm-up: no shard statistics ({}); its topics go where they hash", e.toString());
-      return Set.of();
+      log.debug("warm-up: no shard statistics ({})", e.toString());
     }
+    log.debug("warm-up: members without a registered shard region: {}", missing);
+    return Optional.empty();
   }
 
   private static void await(CompletableFuture<Void> phase, long deadlineNanos) throws Exception {

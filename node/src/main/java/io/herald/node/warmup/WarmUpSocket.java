@@ -3,6 +3,7 @@ package io.herald.node.warmup;
 import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.Reply;
+import io.herald.protocol.ReplyReason;
 import io.herald.protocol.ReservedEvents;
 import io.herald.protocol.Serializer;
 import io.herald.protocol.Serializers;
@@ -47,6 +48,12 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   }
 
   private static final Serializer V2 = Serializers.V2;
+  /**
+   * Joins of this socket sent again after a "join timed out" reply, at most: enough to outlast a shard
+   * coordinator that waits for members still starting sharding (each try waits herald.socket.join-timeout,
+   * 10 s), few enough that a warm-up that cannot join fails within its timeout and says why.
+   */
+  private static final int MAX_JOIN_RETRIES = 2;
   /** How every V2 broadcast begins: {@code [null,null,} (no join_ref, no ref). */
   private static final ByteBuf BROADCAST_START =
       Unpooled.unreleasableBuffer(Unpooled.copiedBuffer("[null,null,", StandardCharsets.US_ASCII));
@@ -61,6 +68,7 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
   private long ref;
   private int unansweredJoins;
   private boolean finished;
+  private int joinRetries;
   /** The script's own progress through its steps. */
   int step;
 
@@ -159,13 +167,27 @@ final class WarmUpSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
       }
     } else if (decoded instanceof Reply reply && unansweredJoins > 0 && isJoinReply(reply)) {
       if (!"ok".equals(reply.status())) {
-        fail("join refused: " + reply);
+        if (isJoinTimeout(reply) && joinRetries < MAX_JOIN_RETRIES) {
+          joinRetries++;
+          send(new Message(reply.ref(), reply.ref(), topics.get(Integer.parseInt(reply.ref()) - 1), ReservedEvents.JOIN, Payload.EMPTY_OBJECT));
+        } else {
+          fail("join refused: " + reply);
+        }
       } else if (--unansweredJoins == 0) {
         script.joined(this);
       }
     } else {
       script.replied(this);
     }
+  }
+
+  /**
+   * A join refused as timed out: the topic's owner did not answer in time, as when the shard
+   * coordinator cannot allocate the shard yet because a member that just joined has not started
+   * sharding (nodes started at the same moment).
+   */
+  private static boolean isJoinTimeout(Reply reply) {
+    return reply.response() != null && reply.response().toString().contains(ReplyReason.JOIN_TIMED_OUT.text());
   }
 
   /** A join's reply carries the join's ref as both its join ref and its ref, one of 1..topics. */

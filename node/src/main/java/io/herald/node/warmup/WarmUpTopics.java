@@ -2,6 +2,7 @@ package io.herald.node.warmup;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -44,5 +45,25 @@ final class WarmUpTopics {
       topics.add(prefix + n++);
     }
     return topics;
+  }
+
+  /**
+   * Why the warm-up should not run, if it should not: when peers ({@code peers} other members, joining
+   * or up) own no shard, the cluster is forming (its nodes started together and serve no topic yet:
+   * their warm-ups would each allocate shards on the others and compete for the same cores and
+   * coordinator, and no user waits on them); when they own every one of the {@code numberOfShards}
+   * shards (ids {@code "0"} to {@code numberOfShards - 1}), the warm-up's topics could only live on
+   * nodes that serve users. A node alone, or joining peers that own some but not all shards, warms up.
+   */
+  static Optional<String> reasonToSkip(int peers, Set<String> ownedElsewhere, int numberOfShards) {
+    if (peers > 0 && ownedElsewhere.isEmpty()) {
+      return Optional.of("the cluster is forming (" + peers + " other members, none owns a shard yet): no user waits for a warm node, and the members' warm-ups would compete for the same shards");
+    }
+    for (int shard = 0; shard < numberOfShards; shard++) {
+      if (!ownedElsewhere.contains(Integer.toString(shard))) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of("other nodes own all " + numberOfShards + " shards, so its traffic would run on nodes that serve users");
   }
 }

@@ -125,4 +125,36 @@ class HeraldConfigTest {
         .hasMessageContaining("herald.publish.deadline");
     assertThat(HeraldSettings.from(load("", Map.of())).topic().forgetPublisherAfter()).isEqualTo(java.time.Duration.ofMinutes(5));
   }
+
+  @Test
+  void kubernetesDiscoveryIsSetFromTheEnvironmentAndReachesPekkosBootstrapAndDiscovery() {
+    Config config =
+        load("", Map.of(
+            "HERALD_DISCOVERY", "kubernetes-api",
+            "HERALD_BOOTSTRAP_REQUIRED_CONTACT_POINTS", "5",
+            "HERALD_KUBERNETES_NAMESPACE", "chat",
+            "HERALD_KUBERNETES_API_CA_PATH", "/tmp/ca.crt"));
+    assertThat(HeraldSettings.from(config).cluster().discovery()).isEqualTo(HeraldSettings.Discovery.KUBERNETES_API);
+    assertThat(config.getInt("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr")).isEqualTo(5);
+    assertThat(config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method")).isEqualTo("kubernetes-api");
+    assertThat(config.getString("pekko.discovery.kubernetes-api.pod-namespace")).isEqualTo("chat");
+    assertThat(config.getString("pekko.discovery.kubernetes-api.api-ca-path")).isEqualTo("/tmp/ca.crt");
+    assertThat(config.getString("pekko.management.http.routes.cluster-bootstrap")).isNotEmpty();
+  }
+
+  @Test
+  void seedNodesAreTheDefaultAndLeaveBootstrapsRouteOff() {
+    Config config = load("", Map.of());
+    assertThat(HeraldSettings.from(config).cluster().discovery()).isEqualTo(HeraldSettings.Discovery.SEED_NODES);
+    assertThat(config.getString("pekko.management.http.routes.cluster-bootstrap")).isEmpty();
+    assertThat(config.getString("pekko.discovery.kubernetes-api.pod-namespace")).as("Pekko's own: read the service account's file").isEqualTo("<pod-namespace>");
+  }
+
+  @Test
+  void anUnknownDiscoveryIsRefusedNamingTheChoices() {
+    Config config = load("", Map.of("HERALD_DISCOVERY", "dns"));
+    assertThatThrownBy(() -> HeraldSettings.from(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("seed-nodes or kubernetes-api");
+  }
 }

@@ -49,4 +49,26 @@ class WarmUpTopicsTest {
     }
     assertThat(WarmUpTopics.choose("w:", 5, all, new HashSet<>(), 8, SHARD_OF)).hasSize(5).doesNotHaveDuplicates();
   }
+
+  @Test
+  void aNodeAloneWarmsUpAndSoDoesOneJoiningPeersThatOwnSomeShards() {
+    assertThat(WarmUpTopics.reasonToSkip(0, Set.of(), SHARDS)).isEmpty();
+    assertThat(WarmUpTopics.reasonToSkip(2, Set.of("3", "17"), SHARDS)).isEmpty();
+  }
+
+  @Test
+  void aFormingClusterWherePeersOwnNoShardSkipsSayingWhy() {
+    assertThat(WarmUpTopics.reasonToSkip(2, Set.of(), SHARDS)).hasValueSatisfying(why -> assertThat(why).contains("forming"));
+  }
+
+  @Test
+  void peersOwningEveryShardSkipSayingWhy() {
+    Set<String> all = new HashSet<>();
+    for (int s = 0; s < SHARDS; s++) {
+      all.add(Integer.toString(s));
+    }
+    assertThat(WarmUpTopics.reasonToSkip(1, all, SHARDS)).hasValueSatisfying(why -> assertThat(why).contains("all 100 shards"));
+    all.remove("99");
+    assertThat(WarmUpTopics.reasonToSkip(1, all, SHARDS)).isEmpty();
+  }
 }
