@@ -25,14 +25,21 @@ public final class ChannelRoutes {
   /**
    * Reads {@code herald.channels}: a list of {@code {pattern, handler}} where handler is
    * {@code "broadcast"} (the built-in) or the class name of a {@link ChannelHandler} with a public
-   * no-argument constructor.
+   * no-argument constructor, and {@code presence} (on or off, default off) turns presence on for the
+   * built-in handler.
    */
   public static ChannelRoutes fromConfig(Config herald) {
     List<Route> routes = new ArrayList<>();
+    int maxMetaSize = (int) herald.getMemorySize("presence.max-meta-size").toBytes();
     for (Config entry : herald.getConfigList("channels")) {
       String pattern = entry.getString("pattern");
       String handler = entry.getString("handler");
-      routes.add(new Route(TopicPattern.parse(pattern), instantiate(handler)));
+      boolean presence = entry.hasPath("presence") && entry.getBoolean("presence");
+      if (presence && !"broadcast".equals(handler)) {
+        throw new IllegalArgumentException(
+            "herald.channels: presence = on is for the built-in \"broadcast\" handler; " + handler + " decides with presence()");
+      }
+      routes.add(new Route(TopicPattern.parse(pattern), presence ? new BroadcastHandler(true, maxMetaSize) : instantiate(handler)));
     }
     return new ChannelRoutes(routes);
   }

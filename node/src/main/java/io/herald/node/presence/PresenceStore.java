@@ -1,0 +1,194 @@
+package io.herald.node.presence;
+
+import io.herald.protocol.Payload;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.BiConsumer;
+import org.apache.pekko.cluster.ddata.ORMultiMap;
+import org.apache.pekko.cluster.ddata.ORSet;
+import scala.Option;
+
+/**
+ * This node's view of presence: the latest replica of each Distributed Data key (every node's entries),
+ * this node's own entries (authoritative, seen at once, before their replication comes back), and, for
+ * topics with local listeners, the view last published to them, from which diffs are made.
+ *
+ * <p>Thread-safe: sockets track and list from their own threads, the {@link PresenceReplicator} sets
+ * replicas and flushes diffs. A topic's published view changes only under its map entry's lock.
+ */
+public final class PresenceStore {
+
+  /** A listened topic: how many local channels listen, and what they were last told. */
+  private static final class View {
+    int listeners;
+    Map<String, PresenceEntry> published;
+
+    View(Map<String, PresenceEntry> published) {
+      this.published = published;
+    }
+  }
+
+  private final String self;
+  private final AtomicReferenceArray<ORMultiMap<String, PresenceEntry>> replicas;
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, PresenceEntry>> local = new ConcurrentHashMap<>();
+  private final AtomicInteger localCount = new AtomicInteger();
+  private final ConcurrentHashMap<String, View> views = new ConcurrentHashMap<>();
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+
+  /** {@code self} is this node as {@link PresenceEntry#node} names it. */
+  public PresenceStore(String self, int shards) {
+    this.self = self;
+    this.replicas = new AtomicReferenceArray<>(shards);
+    for (int i = 0; i < shards; i++) {
+      replicas.set(i, ORMultiMap.emptyWithValueDeltas());
+    }
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public int shards() {
+    return replicas.length();
+  }
+
+  public ORMultiMap<String, PresenceEntry> replica(int shard) {
+    return replicas.get(shard);
+  }
+
+  /** This node's entries. */
+  public int localEntries() {
+    return localCount.get();
+  }
+
+  /** This node's entries on every topic (for writing their removal when the node leaves). */
+  public java.util.List<PresenceEntry> localSnapshot() {
+    java.util.List<PresenceEntry> all = new java.util.ArrayList<>();
+    local.values().forEach(m -> all.addAll(m.values()));
+    return all;
+  }
+
+  public void putLocal(PresenceEntry e) {
+    local.computeIfAbsent(e.topic(), t -> new ConcurrentHashMap<>()).put(e.ref(), e);
+    localCount.incrementAndGet();
+    touched(e.topic());
+  }
+
+  /** Puts {@code next} before removing {@code previous}, so a flush in between never shows the key gone. */
+  public void replaceLocal(PresenceEntry previous, PresenceEntry next) {
+    putLocal(next);
+    removeLocal(previous);
+  }
+
+  public boolean removeLocal(PresenceEntry e) {
+    boolean[] removed = {false};
+    local.computeIfPresent(
+        e.topic(),
+        (t, entries) -> {
+          removed[0] = entries.remove(e.ref()) != null;
+          return entries.isEmpty() ? null : entries;
+        });
+    if (removed[0]) {
+      localCount.decrementAndGet();
+      touched(e.topic());
+    }
+    return removed[0];
+  }
+
+  /** A new replica of {@code shard}: the listened topics whose entries in it changed are flushed next. */
+  public void replicaChanged(int shard, ORMultiMap<String, PresenceEntry> replica) {
+    ORMultiMap<String, PresenceEntry> previous = replicas.getAndSet(shard, replica);
+    for (String topic : views.keySet()) {
+      if (!Objects.equals(previous.underlying().get(topic), replica.underlying().get(topic))) {
+        dirty.add(topic);
+      }
+    }
+  }
+
+  /** Who is on {@code topic} now: other nodes' entries from the replicas, this node's own. By phx_ref. */
+  public Map<String, PresenceEntry> current(String topic) {
+    Map<String, PresenceEntry> entries = new HashMap<>();
+    for (int s = 0; s < replicas.length(); s++) {
+      Option<ORSet<PresenceEntry>> set = replicas.get(s).underlying().get(topic);
+      if (set.isDefined()) {
+        for (PresenceEntry e : set.get().getElements()) {
+          if (!self.equals(e.node())) {
+            entries.put(e.ref(), e);
+          }
+        }
+      }
+    }
+    Map<String, PresenceEntry> own = local.get(topic);
+    if (own != null) {
+      entries.putAll(own);
+    }
+    return entries;
+  }
+
+  /** {@link #current} in the {@code presence_state} shape. */
+  public Payload list(String topic) {
+    return PresenceJson.state(current(topic).values());
+  }
+
+  /**
+   * A local channel starts listening to {@code topic}: returns the {@code presence_state} to push to it,
+   * the view the next diffs start from.
+   */
+  public Payload listen(String topic) {
+    View view =
+        views.compute(
+            topic,
+            (t, v) -> {
+              View listened = v != null ? v : new View(current(t));
+              listened.listeners++;
+              return listened;
+            });
+    synchronized (view) {
+      return PresenceJson.state(view.published.values());
+    }
+  }
+
+  public void unlisten(String topic) {
+    views.computeIfPresent(topic, (t, v) -> --v.listeners == 0 ? null : v);
+  }
+
+  /** Topics with local listeners. */
+  public int listenedTopics() {
+    return views.size();
+  }
+
+  /**
+   * Compares each changed listened topic with what its listeners were told, hands each non-empty diff
+   * to {@code emit} and makes the current view the published one.
+   */
+  public void flush(BiConsumer<String, PresenceDiff> emit) {
+    for (var it = dirty.iterator(); it.hasNext(); ) {
+      String topic = it.next();
+      it.remove();
+      views.computeIfPresent(
+          topic,
+          (t, view) -> {
+            synchronized (view) {
+              Map<String, PresenceEntry> now = current(t);
+              PresenceDiff diff = PresenceDiff.between(view.published, now);
+              view.published = now;
+              if (!diff.isEmpty()) {
+                emit.accept(t, diff);
+              }
+            }
+            return view;
+          });
+    }
+  }
+
+  private void touched(String topic) {
+    if (views.containsKey(topic)) {
+      dirty.add(topic);
+    }
+  }
+}
