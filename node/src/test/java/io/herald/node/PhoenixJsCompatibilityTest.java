@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.compat.CompatHandler;
+import io.herald.node.compat.PresenceTestHandler;
 import io.herald.protocol.TopicPattern;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Runs the unmodified {@code phoenix} npm client (node/src/test/js, Node's built-in test runner)
  * against a real node in this JVM, over real WebSockets on loopback. Each JavaScript file is one
  * {@code node --test} run; each of its tests becomes a JUnit test, so a report names the failing
- * JavaScript test. Topics: {@code compat:*} is {@link CompatHandler}, {@code room:*} the default
- * broadcast handler.
+ * JavaScript test. Topics: {@code compat:*} is {@link CompatHandler}, {@code presence:*}
+ * {@link PresenceTestHandler}, {@code room:*} the default broadcast handler (presence on).
  */
 final class PhoenixJsCompatibilityTest {
   private static final Logger log = LoggerFactory.getLogger(PhoenixJsCompatibilityTest.class);
@@ -57,6 +58,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("pipelining.test.js", 3);
     FILES.put("auth.test.js", 4);
     FILES.put("reserved.test.js", 4);
+    FILES.put("presence.test.js", 7);
   }
 
   /** A hung file is killed after this; a healthy one takes under 10 seconds. */
@@ -73,7 +75,12 @@ final class PhoenixJsCompatibilityTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = TestNode.start(List.of(new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler())));
+    node =
+        TestNode.start(
+            List.of(
+                new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler()),
+                new ChannelRoutes.Route(TopicPattern.parse("presence:*"), new PresenceTestHandler())),
+            TestNode.fastClients(Map.of()));
     authNode = TestNode.start(List.of(), Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
   }
 
@@ -117,6 +124,7 @@ final class PhoenixJsCompatibilityTest {
     List<String> command = List.of("node", "--test", "--test-reporter=tap", file);
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().put("HERALD_WS_URL", TestNode.endpoint(node));
+    pb.environment().put("HERALD_API_URL", "http://127.0.0.1:" + node.apiPort());
     pb.environment().put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
     pb.environment().put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
     pb.environment().put("HERALD_AUTH_SECRET", AUTH_SECRET);

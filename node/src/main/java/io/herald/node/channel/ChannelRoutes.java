@@ -30,7 +30,6 @@ public final class ChannelRoutes {
    */
   public static ChannelRoutes fromConfig(Config herald) {
     List<Route> routes = new ArrayList<>();
-    int maxMetaSize = (int) herald.getMemorySize("presence.max-meta-size").toBytes();
     for (Config entry : herald.getConfigList("channels")) {
       String pattern = entry.getString("pattern");
       String handler = entry.getString("handler");
@@ -39,7 +38,11 @@ public final class ChannelRoutes {
         throw new IllegalArgumentException(
             "herald.channels: presence = on is for the built-in \"broadcast\" handler; " + handler + " decides with presence()");
       }
-      routes.add(new Route(TopicPattern.parse(pattern), presence ? new BroadcastHandler(true, maxMetaSize) : instantiate(handler)));
+      ChannelHandler instance =
+          presence
+              ? new BroadcastHandler(true, (int) herald.getMemorySize("presence.max-meta-size").toBytes())
+              : instantiate(handler);
+      routes.add(new Route(TopicPattern.parse(pattern), instance));
     }
     return new ChannelRoutes(routes);
   }

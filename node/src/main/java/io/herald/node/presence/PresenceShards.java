@@ -10,7 +10,13 @@ public final class PresenceShards {
   private PresenceShards() {}
 
   public static int of(String topic, String key, int shards) {
+    // String hashes of similar keys ("user-1", "user-2") differ in few bits: mix them (murmur3's fmix32)
     int h = 31 * topic.hashCode() + key.hashCode();
-    return Math.floorMod(h ^ (h >>> 16), shards);
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >>> 16;
+    return Math.floorMod(h, shards);
   }
 }
