@@ -101,11 +101,21 @@ final class PhoenixJsCompatibilityTest {
         .map(e -> DynamicContainer.dynamicContainer(
             e.getKey(),
             // lazy: the file runs when JUnit reaches its container
-            Stream.of(e.getKey()).flatMap(file -> run(dir, file).tests(e.getValue()))));
+            Stream.of(e.getKey()).flatMap(file -> run(dir, file, env()).tests(e.getValue()))));
+  }
+
+  private static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("HERALD_WS_URL", TestNode.endpoint(node));
+    env.put("HERALD_API_URL", "http://127.0.0.1:" + node.apiPort());
+    env.put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
+    env.put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
+    env.put("HERALD_AUTH_SECRET", AUTH_SECRET);
+    return env;
   }
 
   /** node/src/test/js: from the pom's HERALD_JS_TESTS, else relative to the module or the repository. */
-  private static Path jsDir() {
+  static Path jsDir() {
     String configured = System.getenv("HERALD_JS_TESTS");
     Path dir =
         configured != null && !configured.isBlank()
@@ -120,14 +130,11 @@ final class PhoenixJsCompatibilityTest {
     return dir.toAbsolutePath();
   }
 
-  private static FileRun run(Path dir, String file) {
+  /** Runs {@code node --test} on {@code file} with {@code env} (the nodes' URLs) and parses its TAP output. */
+  static FileRun run(Path dir, String file, Map<String, String> env) {
     List<String> command = List.of("node", "--test", "--test-reporter=tap", file);
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("HERALD_WS_URL", TestNode.endpoint(node));
-    pb.environment().put("HERALD_API_URL", "http://127.0.0.1:" + node.apiPort());
-    pb.environment().put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
-    pb.environment().put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
-    pb.environment().put("HERALD_AUTH_SECRET", AUTH_SECRET);
+    pb.environment().putAll(env);
     long start = System.nanoTime();
     Process process;
     try {
@@ -183,7 +190,7 @@ final class PhoenixJsCompatibilityTest {
   }
 
   /** One {@code node --test} run and its TAP output. */
-  private record FileRun(String file, Integer exitCode, String output, long millis) {
+  record FileRun(String file, Integer exitCode, String output, long millis) {
 
     /** A test for the run as a whole, then one per JavaScript test it reported. */
     Stream<DynamicTest> tests(int expected) {
