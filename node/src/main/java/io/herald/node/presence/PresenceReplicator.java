@@ -21,9 +21,8 @@ import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
-import org.apache.pekko.cluster.ddata.ORMultiMap;
-import org.apache.pekko.cluster.ddata.ORMultiMapKey;
-import org.apache.pekko.cluster.ddata.ORSet;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -32,7 +31,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * This node's presence in Distributed Data, and the diffs its listeners get.
@@ -40,8 +38,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * <p>State: the node's {@link PresenceStore} (shared with the sockets, which put their entries in it
  * at once), which socket owns which entry (to remove them if the socket's actor stops without
  * untracking), and the nodes seen removed. Writes: this node's own entries only, each into key
- * {@code herald-presence-<shard>} ({@link PresenceShards}), an {@link ORMultiMap} topic to entries with
- * value deltas, written locally and spread by delta propagation; plus the removal of entries of nodes
+ * {@code herald-presence-<shard>} ({@link PresenceShards}), an {@link LWWMap} of phx_ref to entry
+ * ({@link PresenceStore#emptyReplica}), written locally and spread by delta propagation; plus the removal of entries of nodes
  * that left or were downed, which every survivor writes (idempotent). Reads: it subscribes to every
  * key, hands each new replica to the store, and every {@code batch-interval} has the store diff the
  * changed topics that have local listeners; each diff goes out once per node through the
@@ -68,11 +66,11 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** The node is shutting down: remove its entries from every node now; answered when written (or timed out). */
   public record Leave(ActorRef<Done> replyTo) implements Command {}
 
-  private record ReplicaChanged(Replicator.SubscribeResponse<ORMultiMap<String, PresenceEntry>> response) implements Command {}
+  private record ReplicaChanged(Replicator.SubscribeResponse<LWWMap<String, PresenceEntry>> response) implements Command {}
 
-  private record Written(Replicator.UpdateResponse<ORMultiMap<String, PresenceEntry>> response) implements Command {}
+  private record Written(Replicator.UpdateResponse<LWWMap<String, PresenceEntry>> response) implements Command {}
 
-  private record LeaveWritten(Replicator.UpdateResponse<ORMultiMap<String, PresenceEntry>> response, ActorRef<Done> replyTo)
+  private record LeaveWritten(Replicator.UpdateResponse<LWWMap<String, PresenceEntry>> response, ActorRef<Done> replyTo)
       implements Command {}
 
   private record NodeRemoved(UniqueAddress node) implements Command {}
@@ -96,19 +94,19 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       PresenceStore store, PresenceSettings settings, ActorRef<NodeFanout.Command> fanout, NodeMetrics metrics) {
     return Behaviors.setup(
         ctx ->
-            DistributedData.<Command, ORMultiMap<String, PresenceEntry>>withReplicatorMessageAdapter(
+            DistributedData.<Command, LWWMap<String, PresenceEntry>>withReplicatorMessageAdapter(
                 replicator ->
                     Behaviors.withTimers(
                         timers -> new PresenceReplicator(ctx, replicator, timers, store, settings, fanout, metrics))));
   }
 
-  private final ReplicatorMessageAdapter<Command, ORMultiMap<String, PresenceEntry>> replicator;
+  private final ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator;
   private final PresenceStore store;
   private final PresenceSettings settings;
   private final ActorRef<NodeFanout.Command> fanout;
   private final NodeMetrics metrics;
   private final SelfUniqueAddress self;
-  private final List<Key<ORMultiMap<String, PresenceEntry>>> keys = new ArrayList<>();
+  private final List<Key<LWWMap<String, PresenceEntry>>> keys = new ArrayList<>();
   private final Map<ActorRef<?>, Map<String, PresenceEntry>> owners = new HashMap<>();
   /** Nodes seen removed from the cluster, whose entries every sweep removes. */
   private final Set<String> removedNodes = new HashSet<>();
@@ -119,7 +117,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
 
   private PresenceReplicator(
       ActorContext<Command> ctx,
-      ReplicatorMessageAdapter<Command, ORMultiMap<String, PresenceEntry>> replicator,
+      ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator,
       TimerScheduler<Command> timers,
       PresenceStore store,
       PresenceSettings settings,
@@ -133,7 +131,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     this.metrics = metrics;
     this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
     for (int s = 0; s < store.shards(); s++) {
-      Key<ORMultiMap<String, PresenceEntry>> key = ORMultiMapKey.create(KEY_PREFIX + s);
+      Key<LWWMap<String, PresenceEntry>> key = LWWMapKey.create(KEY_PREFIX + s);
       keys.add(key);
       replicator.subscribe(key, ReplicaChanged::new);
     }
@@ -165,7 +163,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     PresenceEntry e = add.entry();
     own(add.owner(), e);
     if (!leaving) {
-      write(e, Replicator.writeLocal(), m -> m.addBinding(self, e.topic(), e));
+      write(e, Replicator.writeLocal(), m -> m.put(self, e.ref(), e));
     }
     return Behaviors.same();
   }
@@ -173,7 +171,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private Behavior<Command> onRemove(Remove remove) {
     PresenceEntry e = remove.entry();
     disown(remove.owner(), e);
-    write(e, Replicator.writeLocal(), m -> m.removeBinding(self, e.topic(), e));
+    write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
     return Behaviors.same();
   }
 
@@ -183,7 +181,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     disown(replace.owner(), previous);
     own(replace.owner(), next);
     if (!leaving) {
-      write(next, Replicator.writeLocal(), m -> m.removeBinding(self, previous.topic(), previous).addBinding(self, next.topic(), next));
+      write(next, Replicator.writeLocal(), m -> m.remove(self, previous.ref()).put(self, next.ref(), next));
     }
     return Behaviors.same();
   }
@@ -191,10 +189,10 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private void write(
       PresenceEntry e,
       Replicator.WriteConsistency consistency,
-      java.util.function.Function<ORMultiMap<String, PresenceEntry>, ORMultiMap<String, PresenceEntry>> modify) {
-    Key<ORMultiMap<String, PresenceEntry>> key = keys.get(PresenceShards.of(e.topic(), e.key(), keys.size()));
+      java.util.function.Function<LWWMap<String, PresenceEntry>, LWWMap<String, PresenceEntry>> modify) {
+    Key<LWWMap<String, PresenceEntry>> key = keys.get(PresenceShards.of(e.topic(), e.key(), keys.size()));
     replicator.askUpdate(
-        replyTo -> new Replicator.Update<>(key, ORMultiMap.emptyWithValueDeltas(), consistency, replyTo, modify::apply),
+        replyTo -> new Replicator.Update<>(key, PresenceStore.emptyReplica(), consistency, replyTo, modify::apply),
         Written::new);
   }
 
@@ -223,7 +221,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       log.warn("a socket stopped with {} presence entries still tracked; removing them", owned.size());
       for (PresenceEntry e : owned.values()) {
         store.removeLocal(e);
-        write(e, Replicator.writeLocal(), m -> m.removeBinding(self, e.topic(), e));
+        write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
       }
     }
     return Behaviors.same();
@@ -231,7 +229,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
 
   @SuppressWarnings("unchecked")
   private Behavior<Command> onReplicaChanged(ReplicaChanged changed) {
-    if (changed.response() instanceof Replicator.Changed<ORMultiMap<String, PresenceEntry>> c) {
+    if (changed.response() instanceof Replicator.Changed<LWWMap<String, PresenceEntry>> c) {
       String id = c.key().id();
       int shard = Integer.parseInt(id.substring(KEY_PREFIX.length()));
       store.replicaChanged(shard, c.dataValue());
@@ -269,8 +267,8 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     }
     Set<String> notMembers = new HashSet<>();
     for (int s = 0; s < store.shards(); s++) {
-      for (ORSet<PresenceEntry> set : CollectionConverters.asJava(store.replica(s).underlying().entries()).values()) {
-        for (PresenceEntry e : set.getElements()) {
+      for (Map<String, PresenceEntry> topic : store.replicaByTopic(s).values()) {
+        for (PresenceEntry e : topic.values()) {
           if (!members.contains(e.node())) {
             notMembers.add(e.node());
           }
@@ -296,8 +294,8 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     int removed = 0;
     for (int s = 0; s < store.shards(); s++) {
       List<PresenceEntry> theirs = new ArrayList<>();
-      for (ORSet<PresenceEntry> set : CollectionConverters.asJava(store.replica(s).underlying().entries()).values()) {
-        for (PresenceEntry e : set.getElements()) {
+      for (Map<String, PresenceEntry> topic : store.replicaByTopic(s).values()) {
+        for (PresenceEntry e : topic.values()) {
           if (nodes.contains(e.node())) {
             theirs.add(e);
           }
@@ -305,18 +303,18 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       }
       if (!theirs.isEmpty()) {
         removed += theirs.size();
-        Key<ORMultiMap<String, PresenceEntry>> key = keys.get(s);
+        Key<LWWMap<String, PresenceEntry>> key = keys.get(s);
         replicator.askUpdate(
             replyTo ->
                 new Replicator.Update<>(
                     key,
-                    ORMultiMap.emptyWithValueDeltas(),
+                    PresenceStore.emptyReplica(),
                     Replicator.writeLocal(),
                     replyTo,
                     m -> {
-                      ORMultiMap<String, PresenceEntry> result = m;
+                      LWWMap<String, PresenceEntry> result = m;
                       for (PresenceEntry e : theirs) {
-                        result = result.removeBinding(self, e.topic(), e);
+                        result = result.remove(self, e.ref());
                       }
                       return result;
                     }),
@@ -346,13 +344,13 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
                 replyTo ->
                     new Replicator.Update<>(
                         keys.get(shard),
-                        ORMultiMap.emptyWithValueDeltas(),
+                        PresenceStore.emptyReplica(),
                         all,
                         replyTo,
                         m -> {
-                          ORMultiMap<String, PresenceEntry> result = m;
+                          LWWMap<String, PresenceEntry> result = m;
                           for (PresenceEntry e : entries) {
-                            result = result.removeBinding(self, e.topic(), e);
+                            result = result.remove(self, e.ref());
                           }
                           return result;
                         }),

@@ -9,9 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiConsumer;
-import org.apache.pekko.cluster.ddata.ORMultiMap;
-import org.apache.pekko.cluster.ddata.ORSet;
-import scala.Option;
+import org.apache.pekko.cluster.ddata.LWWMap;
 
 /**
  * This node's view of presence: the latest replica of each Distributed Data key (every node's entries),
@@ -34,7 +32,9 @@ public final class PresenceStore {
   }
 
   private final String self;
-  private final AtomicReferenceArray<ORMultiMap<String, PresenceEntry>> replicas;
+  private final AtomicReferenceArray<LWWMap<String, PresenceEntry>> replicas;
+  /** Each replica's entries by topic, then by ref: made once per new replica, read by every lookup. */
+  private final AtomicReferenceArray<Map<String, Map<String, PresenceEntry>>> byTopic;
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, PresenceEntry>> local = new ConcurrentHashMap<>();
   private final AtomicInteger localCount = new AtomicInteger();
   private final ConcurrentHashMap<String, View> views = new ConcurrentHashMap<>();
@@ -44,9 +44,21 @@ public final class PresenceStore {
   public PresenceStore(String self, int shards) {
     this.self = self;
     this.replicas = new AtomicReferenceArray<>(shards);
+    this.byTopic = new AtomicReferenceArray<>(shards);
     for (int i = 0; i < shards; i++) {
-      replicas.set(i, ORMultiMap.emptyWithValueDeltas());
+      replicas.set(i, emptyReplica());
+      byTopic.set(i, Map.of());
     }
+  }
+
+  /**
+   * An empty replica: phx_ref to entry. Refs are never reused, so no ref is ever added on one node while
+   * removed on another (the anomaly of concurrent add and remove in maps of sets, which brings removed
+   * entries back), and a removed ref leaves nothing behind (an ORMultiMap with value deltas keeps every
+   * topic ever used as an empty set).
+   */
+  public static LWWMap<String, PresenceEntry> emptyReplica() {
+    return LWWMap.create();
   }
 
   public String self() {
@@ -57,8 +69,13 @@ public final class PresenceStore {
     return replicas.length();
   }
 
-  public ORMultiMap<String, PresenceEntry> replica(int shard) {
+  public LWWMap<String, PresenceEntry> replica(int shard) {
     return replicas.get(shard);
+  }
+
+  /** The entries of {@code shard}'s replica by topic. */
+  public Map<String, Map<String, PresenceEntry>> replicaByTopic(int shard) {
+    return byTopic.get(shard);
   }
 
   /** This node's entries. */
@@ -101,11 +118,21 @@ public final class PresenceStore {
   }
 
   /** A new replica of {@code shard}: the listened topics whose entries in it changed are flushed next. */
-  public void replicaChanged(int shard, ORMultiMap<String, PresenceEntry> replica) {
-    ORMultiMap<String, PresenceEntry> previous = replicas.getAndSet(shard, replica);
-    for (String topic : views.keySet()) {
-      if (!Objects.equals(previous.underlying().get(topic), replica.underlying().get(topic))) {
-        dirty.add(topic);
+  public void replicaChanged(int shard, LWWMap<String, PresenceEntry> replica) {
+    Map<String, Map<String, PresenceEntry>> index = new HashMap<>();
+    for (PresenceEntry e : replica.getEntries().values()) {
+      index.computeIfAbsent(e.topic(), t -> new HashMap<>()).put(e.ref(), e);
+    }
+    replicas.set(shard, replica);
+    Map<String, Map<String, PresenceEntry>> previous = byTopic.getAndSet(shard, index);
+    markChanged(previous, index);
+    markChanged(index, previous);
+  }
+
+  private void markChanged(Map<String, Map<String, PresenceEntry>> from, Map<String, Map<String, PresenceEntry>> to) {
+    for (Map.Entry<String, Map<String, PresenceEntry>> topic : from.entrySet()) {
+      if (views.containsKey(topic.getKey()) && !Objects.equals(topic.getValue(), to.get(topic.getKey()))) {
+        dirty.add(topic.getKey());
       }
     }
   }
@@ -113,10 +140,10 @@ public final class PresenceStore {
   /** Who is on {@code topic} now: other nodes' entries from the replicas, this node's own. By phx_ref. */
   public Map<String, PresenceEntry> current(String topic) {
     Map<String, PresenceEntry> entries = new HashMap<>();
-    for (int s = 0; s < replicas.length(); s++) {
-      Option<ORSet<PresenceEntry>> set = replicas.get(s).underlying().get(topic);
-      if (set.isDefined()) {
-        for (PresenceEntry e : set.get().getElements()) {
+    for (int s = 0; s < byTopic.length(); s++) {
+      Map<String, PresenceEntry> inShard = byTopic.get(s).get(topic);
+      if (inShard != null) {
+        for (PresenceEntry e : inShard.values()) {
           if (!self.equals(e.node())) {
             entries.put(e.ref(), e);
           }

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.UniqueAddress;
-import org.apache.pekko.cluster.ddata.ORMultiMap;
+import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.junit.jupiter.api.Test;
 
@@ -31,10 +31,10 @@ class PresenceStoreTest {
   }
 
   /** What a replica of {@code shard} holds after {@code node} added {@code entries} there. */
-  private static ORMultiMap<String, PresenceEntry> replica(ORMultiMap<String, PresenceEntry> base, UniqueAddress node, PresenceEntry... entries) {
-    ORMultiMap<String, PresenceEntry> m = base;
+  private static LWWMap<String, PresenceEntry> replica(LWWMap<String, PresenceEntry> base, UniqueAddress node, PresenceEntry... entries) {
+    LWWMap<String, PresenceEntry> m = base;
     for (PresenceEntry e : entries) {
-      m = m.addBinding(new SelfUniqueAddress(node), e.topic(), e);
+      m = m.put(new SelfUniqueAddress(node), e.ref(), e);
     }
     return m;
   }
@@ -170,5 +170,31 @@ class PresenceStoreTest {
     assertThat(d.joins()).containsExactly(b);
     assertThat(d.leaves()).containsExactly(a);
     assertThat(PresenceDiff.between(Map.of("1", a), Map.of("1", a)).isEmpty()).isTrue();
+  }
+
+  @Test
+  void aRemovedEntryLeavesNothingInTheReplicaAndConcurrentChangesOnOtherNodesSurvive() {
+    SelfUniqueAddress me = new SelfUniqueAddress(SELF);
+    PresenceEntry e = entry(SELF, "room:gone", "ada", "r1", "{}");
+    LWWMap<String, PresenceEntry> tracked = PresenceStore.emptyReplica().put(me, e.ref(), e);
+    LWWMap<String, PresenceEntry> left = tracked.remove(me, e.ref());
+    assertThat(left.underlying().size()).as("nothing kept for the removed ref").isZero();
+    PresenceEntry other = entry(OTHER, "room:gone", "bob", "r2", "{}");
+    LWWMap<String, PresenceEntry> joined = tracked.put(new SelfUniqueAddress(OTHER), other.ref(), other);
+    assertThat(left.merge(joined).getEntries()).containsOnlyKeys("r2");
+    assertThat(joined.merge(left).getEntries()).containsOnlyKeys("r2");
+  }
+
+  @Test
+  void aReplicaThatLosesATopicsEntriesMarksItChanged() {
+    store.listen("room:a");
+    PresenceEntry bob = entry(OTHER, "room:a", "bob", "r2", "{}");
+    deliver(bob);
+    assertThat(flush("room:a")).hasSize(1);
+    int shard = PresenceShards.of("room:a", "bob", SHARDS);
+    store.replicaChanged(shard, store.replica(shard).remove(new SelfUniqueAddress(OTHER), "r2"));
+    List<PresenceDiff> diffs = flush("room:a");
+    assertThat(diffs).hasSize(1);
+    assertThat(diffs.get(0).leaves()).containsExactly(bob);
   }
 }
