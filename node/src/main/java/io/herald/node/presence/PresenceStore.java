@@ -25,6 +25,12 @@ public final class PresenceStore {
   private static final class View {
     int listeners;
     Map<String, PresenceEntry> published;
+    /**
+     * {@link #published} encoded, made on the first join after a change: every join of a batch interval
+     * shares it (each joiner gets the whole list, so 10,000 joins of one topic would otherwise encode it
+     * 10,000 times).
+     */
+    Payload state;
 
     View(Map<String, PresenceEntry> published) {
       this.published = published;
@@ -176,7 +182,10 @@ public final class PresenceStore {
               return listened;
             });
     synchronized (view) {
-      return PresenceJson.state(view.published.values());
+      if (view.state == null) {
+        view.state = PresenceJson.state(view.published.values());
+      }
+      return view.state;
     }
   }
 
@@ -205,6 +214,7 @@ public final class PresenceStore {
               PresenceDiff diff = PresenceDiff.between(view.published, now);
               view.published = now;
               if (!diff.isEmpty()) {
+                view.state = null;
                 emit.accept(t, diff);
               }
             }

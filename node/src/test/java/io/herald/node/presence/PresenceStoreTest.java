@@ -197,4 +197,15 @@ class PresenceStoreTest {
     assertThat(diffs).hasSize(1);
     assertThat(diffs.get(0).leaves()).containsExactly(bob);
   }
+
+  @Test
+  void joinsBetweenTwoFlushesShareOneEncodedState() {
+    store.putLocal(entry(SELF, "room:a", "ada", "r1", "{}"));
+    Payload first = store.listen("room:a");
+    assertThat(store.listen("room:a")).isSameAs(first);
+    store.putLocal(entry(SELF, "room:a", "bob", "r2", "{}"));
+    assertThat(store.listen("room:a")).as("until the flush, joiners get what the diffs start from").isSameAs(first);
+    flush("room:a");
+    assertThat(text(store.listen("room:a"))).contains("bob");
+  }
 }
