@@ -13,13 +13,13 @@
 #       SIGKILL alternately) and its members must leave the other nodes' lists, the rest leave, the node
 #       is started again. Fails on any list that does not converge (a zombie entry never leaves).
 #
-# Ports: BASE_HTTP_PORT (14300), BASE_MANAGEMENT_PORT (14380), BASE_CLUSTER_PORT (14390), as in
+# Ports: BASE_HTTP_PORT (14200), BASE_MANAGEMENT_PORT (14280), BASE_CLUSTER_PORT (14290), as in
 # scripts/cluster.sh; logs in run/presence. The cluster is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd node/src/test/js && [ -d node_modules ] || npm ci --no-audit --no-fund)
 export HERALD_RUN_DIR="${HERALD_RUN_DIR:-run/presence}"
-export BASE_HTTP_PORT="${BASE_HTTP_PORT:-14300}" BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-14380}" BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-14390}"
+export BASE_HTTP_PORT="${BASE_HTTP_PORT:-14200}" BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-14280}" BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-14290}"
 export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}" HERALD_NEW_CONNECTIONS_PER_SECOND=0 HERALD_WARM_UP="${HERALD_WARM_UP:-false}"
 mode="${1:-load}"; shift || true
 scripts/cluster.sh start 3

@@ -28,7 +28,7 @@ const sleep = ms => new Promise(r => setTimeout(r, ms))
 const log = msg => console.log(`[presence-load ${new Date().toISOString()}] ${msg}`)
 
 async function open(url) {
-  const s = new Socket(url, { transport: WebSocket, timeout: 60000, reconnectAfterMs: () => 600000, heartbeatIntervalMs: 60000 })
+  const s = new Socket(url, { transport: WebSocket, timeout: 60000, reconnectAfterMs: () => 600000, heartbeatIntervalMs: 30000 })
   await new Promise((resolve, reject) => { s.onOpen(resolve); s.onError(reject); s.connect() })
   return s
 }
@@ -68,8 +68,11 @@ async function until(cond, what, ms = 300000) {
   log(`${sockets} sockets open in ${Date.now() - t0} ms`)
   const t1 = Date.now()
   const perTopic = sockets
+  // 500 joins in flight at a time: a burst of 10,000 at once would measure the join path, not presence
   for (let j = 0; j < perSocket; j++) {
-    await Promise.all(members.map((s, i) => join(s.channel(topic(j), { user_id: `u${i}`, meta: { i } }))))
+    for (let i = 0; i < members.length; i += 500) {
+      await Promise.all(members.slice(i, i + 500).map((s, k) => join(s.channel(topic(j), { user_id: `u${i + k}`, meta: { i: i + k } }))))
+    }
   }
   const joined = Date.now() - t1
   await until(() => watchers.every(w => w.count() === perTopic), `${perTopic} in every watcher's list`)
