@@ -80,8 +80,10 @@ final class PhoenixJsCompatibilityTest {
             List.of(
                 new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler()),
                 new ChannelRoutes.Route(TopicPattern.parse("presence:*"), new PresenceTestHandler())),
-            TestNode.fastClients(Map.of()));
-    authNode = TestNode.start(List.of(), Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
+            TestNode.fastClients(TestNode.PRESENCE_ROOMS));
+    Map<String, Object> auth = new HashMap<>(TestNode.PRESENCE_ROOMS);
+    auth.putAll(Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
+    authNode = TestNode.start(List.of(), auth);
   }
 
   @AfterAll

@@ -39,7 +39,7 @@ class PresenceClusterTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    nodes = TestNode.startCluster(3, TestNode.FAST_CLIENTS);
+    nodes = TestNode.startCluster(3, TestNode.fastClients(TestNode.PRESENCE_ROOMS));
   }
 
   @AfterAll
