@@ -11,6 +11,8 @@ import io.herald.node.cluster.NodeReadiness;
 import io.herald.node.cluster.RevocationReplica;
 import io.herald.node.config.HeraldConfig;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.presence.Presence;
+import io.herald.node.presence.PresenceSettings;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
@@ -135,6 +137,14 @@ public final class HeraldNode implements AutoCloseable {
               NodeFanout.create(TopicEntity.owners(sharding), new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics)),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
+      Presence presence =
+          Presence.start(Adapter.toTyped(system), PresenceSettings.from(resolved.getConfig("herald")), fanout, metrics);
+      // Early in shutdown: the other nodes' clients see this node's members leave now, not at its removal.
+      CoordinatedShutdown.get(system)
+          .addTask(
+              CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+              "herald-presence-leave",
+              () -> presence.leave(Adapter.toTyped(system)).exceptionally(e -> Done.getInstance()));
       Revocations revocations = new Revocations(settings.auth().revocationTtl(), Clock.systemUTC());
       HeraldSettings.RevocationReplication replication = settings.revocationReplication();
       RevocationReplica.readAtStart(Adapter.toTyped(system), revocations, replication.readTimeout());
@@ -149,7 +159,7 @@ public final class HeraldNode implements AutoCloseable {
           Adapter.spawn(system, SocketDirectory.create(revocations, replica), SocketDirectory.NAME);
       ConnectionActor.Dependencies deps =
           new ConnectionActor.Dependencies(
-              routes, fanout, publisher, sharding, settings.socket(), settings.auth(), directory, metrics);
+              routes, fanout, publisher, sharding, settings.socket(), settings.auth(), directory, metrics, presence);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
       EdgeLoops loops = EdgeLoops.create(settings.http());
@@ -162,7 +172,8 @@ public final class HeraldNode implements AutoCloseable {
           });
       metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
-          ApiServer.bind(settings.api(), Adapter.toTyped(system), publisher, fanout, directory, () -> openSockets(edgeRef), metrics);
+          ApiServer.bind(
+              settings.api(), Adapter.toTyped(system), publisher, fanout, directory, () -> openSockets(edgeRef), metrics, presence);
       Optional<WarmUp.Result> warmUp =
           settings.warmUp().enabled()
               ? Optional.of(WarmUp.run(resolved, settings.warmUp(), loops, system, deps, revocations))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.herald.node.channel.ChannelRoutes;
 import io.herald.node.compat.CompatHandler;
+import io.herald.node.compat.PresenceTestHandler;
 import io.herald.protocol.TopicPattern;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Runs the unmodified {@code phoenix} npm client (node/src/test/js, Node's built-in test runner)
  * against a real node in this JVM, over real WebSockets on loopback. Each JavaScript file is one
  * {@code node --test} run; each of its tests becomes a JUnit test, so a report names the failing
- * JavaScript test. Topics: {@code compat:*} is {@link CompatHandler}, {@code room:*} the default
- * broadcast handler.
+ * JavaScript test. Topics: {@code compat:*} is {@link CompatHandler}, {@code presence:*}
+ * {@link PresenceTestHandler}, {@code room:*} the default broadcast handler (presence on).
  */
 final class PhoenixJsCompatibilityTest {
   private static final Logger log = LoggerFactory.getLogger(PhoenixJsCompatibilityTest.class);
@@ -57,6 +58,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("pipelining.test.js", 3);
     FILES.put("auth.test.js", 4);
     FILES.put("reserved.test.js", 4);
+    FILES.put("presence.test.js", 7);
   }
 
   /** A hung file is killed after this; a healthy one takes under 10 seconds. */
@@ -73,8 +75,15 @@ final class PhoenixJsCompatibilityTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = TestNode.start(List.of(new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler())));
-    authNode = TestNode.start(List.of(), Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
+    node =
+        TestNode.start(
+            List.of(
+                new ChannelRoutes.Route(TopicPattern.parse("compat:*"), new CompatHandler()),
+                new ChannelRoutes.Route(TopicPattern.parse("presence:*"), new PresenceTestHandler())),
+            TestNode.fastClients(TestNode.PRESENCE_ROOMS));
+    Map<String, Object> auth = new HashMap<>(TestNode.PRESENCE_ROOMS);
+    auth.putAll(Map.of("herald.auth.mode", "required", "herald.auth.jwt.hmac-secret", AUTH_SECRET));
+    authNode = TestNode.start(List.of(), auth);
   }
 
   @AfterAll
@@ -94,11 +103,21 @@ final class PhoenixJsCompatibilityTest {
         .map(e -> DynamicContainer.dynamicContainer(
             e.getKey(),
             // lazy: the file runs when JUnit reaches its container
-            Stream.of(e.getKey()).flatMap(file -> run(dir, file).tests(e.getValue()))));
+            Stream.of(e.getKey()).flatMap(file -> run(dir, file, env()).tests(e.getValue()))));
+  }
+
+  private static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("HERALD_WS_URL", TestNode.endpoint(node));
+    env.put("HERALD_API_URL", "http://127.0.0.1:" + node.apiPort());
+    env.put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
+    env.put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
+    env.put("HERALD_AUTH_SECRET", AUTH_SECRET);
+    return env;
   }
 
   /** node/src/test/js: from the pom's HERALD_JS_TESTS, else relative to the module or the repository. */
-  private static Path jsDir() {
+  static Path jsDir() {
     String configured = System.getenv("HERALD_JS_TESTS");
     Path dir =
         configured != null && !configured.isBlank()
@@ -113,13 +132,11 @@ final class PhoenixJsCompatibilityTest {
     return dir.toAbsolutePath();
   }
 
-  private static FileRun run(Path dir, String file) {
+  /** Runs {@code node --test} on {@code file} with {@code env} (the nodes' URLs) and parses its TAP output. */
+  static FileRun run(Path dir, String file, Map<String, String> env) {
     List<String> command = List.of("node", "--test", "--test-reporter=tap", file);
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("HERALD_WS_URL", TestNode.endpoint(node));
-    pb.environment().put("HERALD_AUTH_WS_URL", TestNode.endpoint(authNode));
-    pb.environment().put("HERALD_AUTH_API_URL", "http://127.0.0.1:" + authNode.apiPort());
-    pb.environment().put("HERALD_AUTH_SECRET", AUTH_SECRET);
+    pb.environment().putAll(env);
     long start = System.nanoTime();
     Process process;
     try {
@@ -175,7 +192,7 @@ final class PhoenixJsCompatibilityTest {
   }
 
   /** One {@code node --test} run and its TAP output. */
-  private record FileRun(String file, Integer exitCode, String output, long millis) {
+  record FileRun(String file, Integer exitCode, String output, long millis) {
 
     /** A test for the run as a whole, then one per JavaScript test it reported. */
     Stream<DynamicTest> tests(int expected) {

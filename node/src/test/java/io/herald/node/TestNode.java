@@ -24,6 +24,14 @@ public final class TestNode {
           "herald.socket.rate-limit.burst", 1_000_000,
           "herald.http.new-connections-per-second", 0);
 
+  /**
+   * The default {@code room:*} with presence on, as shipped (reference.conf). Test nodes have it off, so
+   * that tests of the channel protocol see the frames they expect and no {@code presence_state}; the
+   * presence tests turn it on with this override.
+   */
+  public static final Map<String, Object> PRESENCE_ROOMS =
+      Map.of("herald.channels", List.of(Map.of("pattern", "room:*", "handler", "broadcast", "presence", true)));
+
   /** {@code overrides} over {@link #FAST_CLIENTS}. */
   public static Map<String, Object> fastClients(Map<String, Object> overrides) {
     Map<String, Object> merged = new java.util.HashMap<>(FAST_CLIENTS);
@@ -56,6 +64,7 @@ public final class TestNode {
                         herald.cluster.port = 0
                         herald.cluster.formation-timeout = 30s
                         herald.warm-up.enabled = false
+                        herald.channels = [{ pattern = "room:*", handler = "broadcast" }]
                         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
                         pekko.loglevel = WARNING

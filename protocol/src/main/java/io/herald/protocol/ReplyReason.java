@@ -19,7 +19,11 @@ public enum ReplyReason {
   UNAUTHORIZED("unauthorized"),
   /** A client push of an event the protocol reserves ({@link ReservedEvents#isReserved}). */
   RESERVED_EVENT("reserved event"),
-  RATE_LIMITED("rate limited");
+  RATE_LIMITED("rate limited"),
+  /** A presence meta (the built-in handler's {@code meta} join param) that is not a JSON object. */
+  INVALID_PRESENCE_META("invalid presence meta"),
+  /** A presence meta over {@code herald.presence.max-meta-size}. */
+  PRESENCE_META_TOO_LARGE("presence meta too large");
 
   /** The {@code phx_error} payload of a channel whose handler threw (not a reply). */
   public static final Payload CHANNEL_CRASH = Payload.json("{\"reason\":\"channel_crash\"}");

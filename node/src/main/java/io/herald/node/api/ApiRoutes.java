@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.herald.node.socket.SocketDirectory;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.presence.Presence;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.protocol.CloseReason;
@@ -66,6 +67,7 @@ final class ApiRoutes extends AllDirectives {
   private final Executor executor;
   private final byte[] key;
   private final NodeMetrics metrics;
+  private final Presence presence;
   private final ContentType metricsContentType = ContentTypes.parse(NodeMetrics.contentType());
 
   ApiRoutes(
@@ -75,7 +77,9 @@ final class ApiRoutes extends AllDirectives {
       ActorRef<NodeFanout.Command> fanout,
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
-      NodeMetrics metrics) {
+      NodeMetrics metrics,
+      Presence presence) {
+    this.presence = presence;
     this.localDirectory = localDirectory;
     this.metrics = metrics;
     this.settings = settings;
@@ -117,6 +121,9 @@ final class ApiRoutes extends AllDirectives {
                                                 path(
                                                     "disconnect",
                                                     () -> post(() -> withBody(body -> disconnect(id, body)))))),
+                                pathPrefix(
+                                    "topics",
+                                    () -> pathPrefix(segment(), topic -> path("presence", () -> get(() -> presence(topic))))),
                                 path("stats", () -> get(this::stats)))))));
   }
 
@@ -217,6 +224,13 @@ final class ApiRoutes extends AllDirectives {
             },
             executor),
         response -> complete(json(StatusCodes.OK, response)));
+  }
+
+  /** Who is on {@code topic}, as this node's replica has it, in phoenix.js's presence_state shape. */
+  private Route presence(String topic) {
+    return complete(
+        HttpResponse.create()
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, presence.list(topic).bytes())));
   }
 
   private Route stats() {

@@ -2,6 +2,7 @@ package io.herald.node.api;
 
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.presence.Presence;
 import io.herald.node.socket.SocketDirectory;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
@@ -32,9 +33,10 @@ public final class ApiServer {
       ActorRef<NodeFanout.Command> fanout,
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
-      NodeMetrics metrics)
+      NodeMetrics metrics,
+      Presence presence)
       throws Exception {
-    ApiRoutes routes = new ApiRoutes(settings, system, publisher, fanout, localDirectory, openSockets, metrics);
+    ApiRoutes routes = new ApiRoutes(settings, system, publisher, fanout, localDirectory, openSockets, metrics, presence);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(settings.bindHost(), settings.port())

@@ -23,6 +23,27 @@ public interface ChannelHandler {
    */
   InResult handleIn(String event, Payload payload, ChannelContext context);
 
+  /**
+   * Called once the join is answered ok, before any later frame of the socket is handled: the place to
+   * {@link ChannelContext#track} (Phoenix's {@code after_join}). A throw crashes the channel.
+   */
+  default void afterJoin(ChannelContext context) {}
+
+  /**
+   * Called exactly once for every channel whose {@link #join} returned ok, when it ends for any
+   * {@code reason}. Presence entries the channel still tracks are removed after it returns. Must not
+   * block; a throw is logged and ignored (the channel is gone either way).
+   */
+  default void terminate(LeaveReason reason, ChannelContext context) {}
+
+  /**
+   * Whether joins of this handler's topics get {@code presence_state} right after the ok reply and the
+   * topic's {@code presence_diff} broadcasts (what phoenix.js {@code Presence} listens for).
+   */
+  default boolean presence() {
+    return false;
+  }
+
   /** Events this handler wants to see per subscriber before they go out (costs an encode per socket). */
   default Set<String> intercepts() {
     return Set.of();

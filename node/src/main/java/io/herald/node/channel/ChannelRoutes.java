@@ -25,14 +25,24 @@ public final class ChannelRoutes {
   /**
    * Reads {@code herald.channels}: a list of {@code {pattern, handler}} where handler is
    * {@code "broadcast"} (the built-in) or the class name of a {@link ChannelHandler} with a public
-   * no-argument constructor.
+   * no-argument constructor, and {@code presence} (on or off, default off) turns presence on for the
+   * built-in handler.
    */
   public static ChannelRoutes fromConfig(Config herald) {
     List<Route> routes = new ArrayList<>();
     for (Config entry : herald.getConfigList("channels")) {
       String pattern = entry.getString("pattern");
       String handler = entry.getString("handler");
-      routes.add(new Route(TopicPattern.parse(pattern), instantiate(handler)));
+      boolean presence = entry.hasPath("presence") && entry.getBoolean("presence");
+      if (presence && !"broadcast".equals(handler)) {
+        throw new IllegalArgumentException(
+            "herald.channels: presence = on is for the built-in \"broadcast\" handler; " + handler + " decides with presence()");
+      }
+      ChannelHandler instance =
+          presence
+              ? new BroadcastHandler(true, (int) herald.getMemorySize("presence.max-meta-size").toBytes())
+              : instantiate(handler);
+      routes.add(new Route(TopicPattern.parse(pattern), instance));
     }
     return new ChannelRoutes(routes);
   }

@@ -22,6 +22,11 @@ public final class NodeReadiness implements Extension {
     draining.set(true);
   }
 
+  /** Whether shutdown has begun (sockets closing now are drained, not gone on their own). */
+  public boolean draining() {
+    return draining.get();
+  }
+
   public boolean ready() {
     return edgeBound.get() && !draining.get();
   }

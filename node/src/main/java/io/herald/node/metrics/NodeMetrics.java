@@ -82,6 +82,10 @@ public final class NodeMetrics {
           .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
           .register(registry);
 
+  /** Presence diffs this node pushed to its subscribers (one per topic per batch with changes). */
+  public final Counter presenceDiffs =
+      Counter.builder().name("herald_presence_diffs_total").help("presence_diff batches pushed to this node's subscribers, one per topic per batch").register(registry);
+
   /** Topic entities (owners) living on this node; updated by the entities themselves. */
   public final AtomicInteger topicEntities = new AtomicInteger();
 
@@ -118,6 +122,20 @@ public final class NodeMetrics {
         .help("Cluster members as this node sees them, by status")
         .labelNames("status")
         .callback(cb -> membersByStatus.get().forEach((status, count) -> cb.call(count, status)))
+        .register(registry);
+  }
+
+  /** Registers the presence gauges: entries this node tracks, topics whose diffs it computes. */
+  public void presenceFrom(IntSupplier trackedEntries, IntSupplier listenedTopics) {
+    GaugeWithCallback.builder()
+        .name("herald_presence_entries")
+        .help("Presence entries tracked by this node's sockets (each node replicates its own)")
+        .callback(cb -> cb.call(trackedEntries.getAsInt()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("herald_presence_topics")
+        .help("Topics with local presence listeners, whose diffs this node computes")
+        .callback(cb -> cb.call(listenedTopics.getAsInt()))
         .register(registry);
   }
 

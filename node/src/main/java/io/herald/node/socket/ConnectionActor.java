@@ -5,6 +5,9 @@ import io.herald.node.auth.Identity;
 import io.herald.node.channel.ChannelContext;
 import io.herald.node.channel.ChannelHandler;
 import io.herald.node.channel.ChannelRoutes;
+import io.herald.node.channel.LeaveReason;
+import io.herald.node.cluster.NodeReadiness;
+import io.herald.node.presence.Presence;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.outlet.SocketOutlet;
@@ -34,6 +37,7 @@ import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.slf4j.Logger;
@@ -86,7 +90,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       HeraldSettings.Socket settings,
       HeraldSettings.Auth auth,
       ActorRef<SocketDirectory.Command> directory,
-      NodeMetrics metrics) {}
+      NodeMetrics metrics,
+      Presence presence) {}
 
   public static Behavior<Command> create(
       SocketOutlet outlet, Map<String, String> connectParams, Identity identity, Dependencies deps) {
@@ -109,9 +114,11 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   /** A minimal context for handler calls before a channel exists (the join itself). */
   private final class JoinContext implements ChannelContext {
     private final String topic;
+    private final Payload joinParams;
 
-    JoinContext(String topic) {
+    JoinContext(String topic, Payload joinParams) {
       this.topic = topic;
+      this.joinParams = joinParams;
     }
 
     @Override
@@ -139,6 +146,31 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       // Phoenix does not allow pushing before the join is answered; neither do we.
       throw new IllegalStateException("push before the join was answered on " + topic);
     }
+
+    @Override
+    public Payload joinParams() {
+      return joinParams;
+    }
+
+    @Override
+    public String track(String key, Payload meta) {
+      throw new IllegalStateException("track before the join was answered on " + topic + "; track in afterJoin");
+    }
+
+    @Override
+    public String update(String key, Payload meta) {
+      throw new IllegalStateException("update before the join was answered on " + topic);
+    }
+
+    @Override
+    public boolean untrack(String key) {
+      return false;
+    }
+
+    @Override
+    public Payload list(String topic) {
+      return deps.presence().list(topic);
+    }
   }
 
   private final ActorContext<Command> ctx;
@@ -158,6 +190,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private final ArrayDeque<Message> held = new ArrayDeque<>();
   /** Numbers handler calls across the socket's channels, so that a publish acknowledgement finds its call. */
   private long calls;
+  /** Why the server is closing this socket, for its channels' terminate; null: the client went or the node drains. */
+  private LeaveReason closing;
 
   private ConnectionActor(
       ActorContext<Command> ctx, SocketOutlet outlet, Map<String, String> connectParams, Identity identity, Dependencies deps) {
@@ -196,6 +230,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     } else if (message instanceof Intercepted m) {
       return onIntercepted(m);
     } else if (message instanceof CloseSocket m) {
+      closing = LeaveReason.KICKED;
       return closeSocket(m.reason());
     } else if (message instanceof TokenExpired) {
       return onExpiryCheck();
@@ -255,7 +290,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     JoinedChannel existing = channels.remove(topic);
     if (existing != null) {
       log.debug("duplicate join of {}: closing join_ref {} for join_ref {}", topic, existing.joinRef, joinRef);
-      close(existing);
+      close(existing, LeaveReason.DUPLICATE_JOIN);
       sendLifecycle(existing.joinRef, topic, ReservedEvents.CLOSE, Payload.EMPTY_OBJECT);
     }
     if (channels.size() >= deps.settings().maxChannels()) {
@@ -278,7 +313,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     }
     ChannelHandler.JoinResult result;
     try {
-      result = handler.join(topic, m.payload(), new JoinContext(topic));
+      result = handler.join(topic, m.payload(), new JoinContext(topic, m.payload()));
     } catch (RuntimeException e) {
       log.error("join of {} crashed in {}", topic, handler.getClass().getName(), e);
       reply(m, joinRef, "error", ReplyReason.JOIN_CRASHED.response());
@@ -289,7 +324,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return;
     }
     Payload okReply = ((ChannelHandler.JoinResult.Ok) result).reply();
-    JoinedChannel joined = new JoinedChannel(this, topic, joinRef, m.ref(), handler, okReply);
+    JoinedChannel joined = new JoinedChannel(this, topic, joinRef, m.ref(), handler, okReply, m.payload());
     channels.put(topic, joined);
     pendingJoin = joined;
     deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, subscriber, handler.intercepts()));
@@ -305,6 +340,11 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     ch.state = JoinedChannel.State.JOINED;
     deps.metrics().joins.labelValues("ok").inc();
     send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
+    try {
+      ch.afterJoin();
+    } catch (RuntimeException e) {
+      crash(ch, e);
+    }
     if (ch == pendingJoin) {
       joinAnswered();
     }
@@ -316,7 +356,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     if (ch != null && ch.joinRef.equals(timeout.joinRef()) && ch.state == JoinedChannel.State.JOINING) {
       log.warn("join of {} timed out waiting for the topic's owner", ch.topic);
       channels.remove(ch.topic);
-      close(ch);
+      close(ch, LeaveReason.JOIN_TIMED_OUT);
       deps.metrics().joins.labelValues("error").inc();
       send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "error", ReplyReason.JOIN_TIMED_OUT.response())));
       if (ch == pendingJoin) {
@@ -335,7 +375,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     reply(m, m.joinRef(), "ok", Payload.EMPTY_OBJECT);
     if (ch != null) {
       channels.remove(ch.topic);
-      close(ch);
+      close(ch, LeaveReason.LEFT);
       sendLifecycle(ch.joinRef, ch.topic, ReservedEvents.CLOSE, Payload.EMPTY_OBJECT);
     }
   }
@@ -413,6 +453,7 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private Behavior<Command> onExpiryCheck() {
     Duration left = identity.untilExpiryCheck(Instant.now(), deps.auth().clockSkew());
     if (left.isZero()) {
+      closing = LeaveReason.TOKEN_EXPIRED;
       return closeSocket(CloseReason.TOKEN_EXPIRED);
     }
     expiry = ctx.scheduleOnce(left, ctx.getSelf(), new TokenExpired());
@@ -420,9 +461,12 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   }
 
   private Behavior<Command> onDisconnected() {
+    LeaveReason reason =
+        closing != null
+            ? closing
+            : NodeReadiness.get(Adapter.toClassic(ctx.getSystem())).draining() ? LeaveReason.NODE_DRAINING : LeaveReason.SOCKET_CLOSED;
     for (JoinedChannel ch : channels.values()) {
-      ch.cancelJoinTimer();
-      deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, subscriber));
+      close(ch, reason);
     }
     if (expiry != null) {
       expiry.cancel();
@@ -462,13 +506,15 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   private void crash(JoinedChannel ch, RuntimeException e) {
     log.error("channel {} crashed in {}", ch.topic, ch.handler.getClass().getName(), e);
     channels.remove(ch.topic);
-    close(ch);
+    close(ch, LeaveReason.CRASHED);
     sendLifecycle(ch.joinRef, ch.topic, ReservedEvents.ERROR, ReplyReason.CHANNEL_CRASH);
   }
 
-  private void close(JoinedChannel ch) {
+  /** Every channel that was created ends here, exactly once. */
+  private void close(JoinedChannel ch, LeaveReason reason) {
     ch.cancelJoinTimer();
     deps.fanout().tell(new NodeFanout.Unsubscribe(ch.topic, subscriber));
+    ch.terminate(reason);
   }
 
   private void reply(Message m, String joinRef, String status, Payload response) {
@@ -506,6 +552,18 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
 
   ActorRef<NodePublisher.Command> publisher() {
     return deps.publisher();
+  }
+
+  boolean mayTrack(String topic) {
+    return identity.permissions().allows(topic, Action.PRESENCE);
+  }
+
+  Presence presence() {
+    return deps.presence();
+  }
+
+  ActorRef<Command> self() {
+    return ctx.getSelf();
   }
 
   ActorRef<NodePublisher.Published> publishAcks() {

@@ -72,6 +72,12 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis)
       implements Command, CborSerializable {}
 
+  /**
+   * An event for this node's subscribers of a topic only, not numbered by the topic's owner (Phoenix's
+   * {@code local_broadcast}): presence diffs, which every node computes for its own subscribers.
+   */
+  public record LocalBroadcast(String topic, String event, Payload payload) implements Command {}
+
   /** {@code owners} finds a topic's {@link TopicEntity} (in a node, {@link TopicEntity#owners}). */
   public static Behavior<Command> create(Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
     return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer));
@@ -107,6 +113,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(LocalBroadcast.class, this::onLocalBroadcast)
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(TopicRegistered.class, this::onRegistered)
@@ -217,6 +224,25 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       topic.audience = writer.prepare(recipients(topic));
     }
     writer.write(topic.audience, deliver.topic(), deliver.event(), payload, deliver.numberedAtMillis());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLocalBroadcast(LocalBroadcast broadcast) {
+    LocalTopic topic = topics.get(broadcast.topic());
+    if (topic == null || topic.subscribers.isEmpty()) {
+      return Behaviors.same();
+    }
+    if (topic.intercepting > 0) {
+      for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
+        if (e.getValue().intercepts().contains(broadcast.event())) {
+          e.getKey().intercepted(broadcast.topic(), broadcast.event(), broadcast.payload());
+        }
+      }
+    }
+    if (topic.audience == null) {
+      topic.audience = writer.prepare(recipients(topic));
+    }
+    writer.write(topic.audience, broadcast.topic(), broadcast.event(), broadcast.payload(), System.currentTimeMillis());
     return Behaviors.same();
   }
 

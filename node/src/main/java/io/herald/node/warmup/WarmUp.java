@@ -181,7 +181,8 @@ public final class WarmUp {
             edgeSettings.socket(),
             edgeSettings.auth(),
             deps.directory(),
-            deps.metrics());
+            deps.metrics(),
+            deps.presence());
     SocketEdge edge = null;
     EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, loops.ioHandlerFactory());
     FanoutPhase fanout = null;

@@ -33,4 +33,22 @@ class ChannelRoutesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no.such.Handler");
   }
+
+  @Test
+  void presenceIsASwitchOfTheBuiltInHandlerOnly() {
+    ChannelRoutes routes =
+        ChannelRoutes.fromConfig(
+            ConfigFactory.parseString(
+                "presence.max-meta-size = 1 KiB\nchannels = [{pattern = \"room:*\", handler = broadcast, presence = on},"
+                    + " {pattern = \"quiet:*\", handler = broadcast}]"));
+    assertThat(routes.handlerFor("room:1")).get().extracting(ChannelHandler::presence).isEqualTo(true);
+    assertThat(routes.handlerFor("quiet:1")).get().extracting(ChannelHandler::presence).isEqualTo(false);
+    assertThatThrownBy(
+            () ->
+                ChannelRoutes.fromConfig(
+                    ConfigFactory.parseString(
+                        "channels = [{pattern = \"a:*\", handler = \"io.herald.node.channel.BroadcastHandler\", presence = on}]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("presence");
+  }
 }

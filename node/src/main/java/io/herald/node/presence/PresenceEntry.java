@@ -1,0 +1,12 @@
+package io.herald.node.presence;
+
+import io.herald.node.cluster.CborSerializable;
+
+/**
+ * One tracked presence, as replicated: the node that tracks it (its unique address, so that a restarted
+ * node's entries are told from its previous life's), the topic, the key (a user id), the entry's
+ * {@code phx_ref}, the ref it replaced on an update (or null) and the meta, a JSON object's text without
+ * {@code phx_ref} fields.
+ */
+public record PresenceEntry(String node, String topic, String key, String ref, String prevRef, String meta)
+    implements CborSerializable {}
