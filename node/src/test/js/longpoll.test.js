@@ -144,3 +144,31 @@ test("a poll with a forged token is answered 410, and phoenix.js opens a new ses
   await pushOk(other, "shout", { n: 1 })
   await eventually(() => got.length === 1, () => `the broadcast after rejoining: ${JSON.stringify(got)}`)
 })
+
+test("with auth required, long-poll takes phoenix.js's authToken (a header) and a token param, and refuses a bad one with 403", TEST_OPTS, async t => {
+  const crypto = require("node:crypto")
+  const authEndpoint = process.env.HERALD_AUTH_WS_URL.replace(/\/websocket$/, "")
+  const b64url = data => Buffer.from(data).toString("base64url")
+  const jwt = claims => {
+    const body = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`
+    return `${body}.${crypto.createHmac("sha256", process.env.HERALD_AUTH_SECRET).update(body).digest("base64url")}`
+  }
+  const claims = { sub: "lp-ada", exp: Math.floor(Date.now() / 1000) + 3600, channels: { "room:*": ["join", "publish"] } }
+  for (const opts of [{ authToken: jwt(claims) }, { params: { token: jwt(claims) } }]) {
+    const socket = new Socket(authEndpoint, { transport: LongPoll, timeout: WAIT_MS, reconnectAfterMs: () => 50, ...opts })
+    t.after(() => new Promise(resolve => socket.disconnect(resolve)))
+    await open(socket)
+    const channel = socket.channel(uniqueTopic("room"))
+    await joinOk(channel)
+    const got = collect(channel, "shout")
+    await pushOk(channel, "shout", { via: Object.keys(opts)[0] })
+    await eventually(() => got.length === 1, "the broadcast back over long-poll")
+  }
+
+  const refused = new Socket(authEndpoint, { transport: LongPoll, timeout: WAIT_MS, reconnectAfterMs: () => 10000, authToken: "not-a-jwt" })
+  t.after(() => new Promise(resolve => refused.disconnect(resolve)))
+  const error = new Promise(resolve => refused.onError(resolve))
+  refused.connect()
+  assert.equal(await withTimeout(error, "the refusal"), 403)
+  assert.equal(refused.isConnected(), false)
+})
