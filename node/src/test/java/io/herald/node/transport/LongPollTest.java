@@ -23,32 +23,37 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Long-poll against a real node, with bad input: forged and expired tokens, batches over the limits, a
- * post flood, and a client that holds a poll and never reads. Nothing crashes, and another session on
- * the same topic gets every message.
+ * Long-poll on a real two-node cluster (remoting on loopback), without sticky sessions: a session's
+ * polls and posts alternating between the nodes receive every message once, in order. And bad input:
+ * forged and expired tokens, batches over the limits, a post flood, and a client that holds a poll
+ * and never reads. Nothing crashes, and another session on the same topic gets every message.
  */
 final class LongPollTest {
+  private static final String SECRET = "long-poll-cluster-test-secret-0123456789";
+  private static List<HeraldNode> nodes;
   private static HeraldNode node;
 
   @BeforeAll
   static void start() throws Exception {
-    node =
-        TestNode.start(
-            List.of(),
+    nodes =
+        TestNode.startCluster(
+            2,
             Map.of(
+                "herald.longpoll.secret", SECRET,
                 "herald.longpoll.window", "300ms",
-                "herald.longpoll.session-timeout", "1500ms",
+                "herald.longpoll.session-timeout", "3s",
                 "herald.longpoll.max-body-size", "64 KiB",
                 "herald.longpoll.max-queued-messages", 200,
                 "herald.socket.rate-limit.messages-per-second", 10,
                 "herald.socket.rate-limit.burst", 50,
                 "herald.socket.rate-limit.max-rejected", 60));
+    node = nodes.get(0);
   }
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
+    if (nodes != null) {
+      nodes.forEach(HeraldNode::close);
     }
   }
 
@@ -75,11 +80,15 @@ final class LongPollTest {
     String real = client.token;
     client.token = real.substring(0, real.length() - 4) + (real.endsWith("AAAA") ? "BBBB" : "AAAA");
     assertThat(client.post(node, "[null,\"1\",\"phoenix\",\"heartbeat\",{}]").get("status").asInt()).isEqualTo(410);
+    // a token signed with the cluster's secret, but older than the session timeout
+    LongPollToken.Claims claims = new LongPollToken(SECRET, Duration.ofMinutes(1)).verify(real, System.currentTimeMillis());
+    String old = new LongPollToken(SECRET, Duration.ofMinutes(1)).issue(claims.node(), claims.session(), System.currentTimeMillis() - 4_000);
+    assertThat(LongPollClient.get(LongPollClient.url(node), old).get("status").asInt()).isEqualTo(410);
     // the real token works, until the client stops polling for longer than the session timeout
     client.token = real;
     assertThat(client.frames(node)).isEmpty();
     int open = node.openSockets();
-    Thread.sleep(2_500);
+    Thread.sleep(4_000);
     assertThat(client.poll(node).get("status").asInt()).isEqualTo(410);
     assertThat(node.openSockets()).isLessThan(open);
   }
@@ -193,5 +202,69 @@ final class LongPollTest {
     assertThat(put.statusCode()).isEqualTo(405);
     HttpResponse<String> badVsn = LongPollClient.send(HttpRequest.newBuilder(URI.create(url + "?vsn=9.0.0")).build());
     assertThat(LongPollClient.JSON.readTree(badVsn.body()).get("status").asInt()).isEqualTo(403);
+  }
+
+  @Test
+  void pollsAlternatingBetweenNodesReceiveEveryMessageOnceInOrder() throws Exception {
+    HeraldNode a = nodes.get(0);
+    HeraldNode b = nodes.get(1);
+    String topic = "room:lp-cluster";
+    LongPollClient client = LongPollClient.open(a);
+    // the join is posted to the node that does not hold the session, and its reply polled from both
+    assertThat(client.post(b, LongPollClient.join(topic, "1")).get("status").asInt()).isEqualTo(200);
+    List<JsonNode> frames = new ArrayList<>();
+    int turn = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (frames.stream().noneMatch(f -> "phx_reply".equals(f.get(3).asText()))) {
+      assertThat(System.nanoTime()).as("the join reply; frames %s", frames).isLessThan(deadline);
+      frames.addAll(client.frames(nodes.get(turn++ % 2)));
+    }
+    assertThat(frames.get(0).get(4).get("status").asText()).isEqualTo("ok");
+
+    // published through both nodes' APIs, numbered by the topic's one owner
+    int messages = 100;
+    List<Integer> got = new ArrayList<>();
+    for (int i = 0; i < messages; i++) {
+      LongPollClient.broadcast(nodes.get(i % 2), topic, "n", "{\"i\":" + i + "}");
+      if (i % 10 == 0) {
+        collect(client.frames(nodes.get(turn++ % 2)), got);
+      }
+    }
+    while (got.size() < messages) {
+      assertThat(System.nanoTime()).as("all %s messages; got %s", messages, got).isLessThan(deadline);
+      collect(client.frames(nodes.get(turn++ % 2)), got);
+    }
+    // a few more polls on both: nothing is delivered twice
+    for (int i = 0; i < 4; i++) {
+      collect(client.frames(nodes.get(turn++ % 2)), got);
+    }
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 0; i < messages; i++) {
+      expected.add(i);
+    }
+    assertThat(got).isEqualTo(expected);
+    assertThat(turn).as("polls on both nodes").isGreaterThan(4);
+  }
+
+  @Test
+  void aTokenForANodeThatIsNotAMemberIs410() throws Exception {
+    LongPollToken tokens = new LongPollToken(SECRET, Duration.ofSeconds(30));
+    String gone = tokens.issue("pekko://herald@127.0.0.1:1", "a-session", System.currentTimeMillis());
+    for (HeraldNode node : nodes) {
+      assertThat(LongPollClient.get(LongPollClient.url(node), gone).get("status").asInt()).isEqualTo(410);
+    }
+    // and an unknown session on a real node, through the other
+    LongPollClient client = LongPollClient.open(nodes.get(0));
+    LongPollToken.Claims claims = tokens.verify(client.token, System.currentTimeMillis());
+    String unknown = tokens.issue(claims.node(), "no-such-session", System.currentTimeMillis());
+    assertThat(LongPollClient.get(LongPollClient.url(nodes.get(1)), unknown).get("status").asInt()).isEqualTo(410);
+  }
+
+  private static void collect(List<JsonNode> frames, List<Integer> into) {
+    for (JsonNode f : frames) {
+      if ("n".equals(f.get(3).asText())) {
+        into.add(f.get(4).get("i").asInt());
+      }
+    }
   }
 }
