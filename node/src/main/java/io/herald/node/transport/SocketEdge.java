@@ -101,8 +101,6 @@ public final class SocketEdge implements AutoCloseable {
         longPollSessions == null ? sockets::size : () -> sockets.size() + longPollSessions.size();
     LongPollEndpoint longPoll =
         longPollSessions == null ? null : new LongPollEndpoint(settings, longPollSessions, admission, system, deps, openConnections);
-    // A long-poll POST has a body; an upgrade has none, and is refused at the same bound.
-    int maxRequestBody = lp.enabled() ? Math.max(http.maxHandshakeRequestSize(), lp.maxBodySize()) : http.maxHandshakeRequestSize();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(loops.acceptor(), loops.workers())
@@ -136,11 +134,15 @@ public final class SocketEdge implements AutoCloseable {
                         .addLast(
                             "http",
                             new HttpServerCodec(http.maxHandshakeRequestSize(), http.maxHandshakeRequestSize(), 8192))
-                        .addLast("http-aggregator", new HttpObjectAggregator(maxRequestBody))
+                        .addLast(LongPollRoute.AGGREGATOR, new HttpObjectAggregator(http.maxHandshakeRequestSize()))
                         .addLast(
                             "upgrade",
                             new UpgradeHandler(
                                 settings, system, deps, malformedLog, demoPage, admission, openConnections, client, longPoll));
+                    if (longPoll != null) {
+                      // A long-poll POST has a body; an upgrade has none, and keeps the smaller bound.
+                      ch.pipeline().addBefore(LongPollRoute.AGGREGATOR, "longpoll-route", new LongPollRoute(longPoll.path, lp.maxBodySize()));
+                    }
                   }
                 });
     Channel server;
