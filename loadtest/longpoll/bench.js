@@ -1,0 +1,191 @@
+"use strict"
+// Long-poll benchmark client (scripts/longpoll-bench.sh runs it against a fresh node): opens N sessions
+// that join T topics and keep polling as phoenix.js does, then
+//   1. idle: holds them (each with a poll waiting) and reports the node's live heap and RSS against the
+//      baseline taken before the sessions opened;
+//   2. delivery: publishes at each rate through the HTTP API, every payload stamped with its publish
+//      time, and reports deliveries, duplicates and out-of-order messages, latency (publish to
+//      receipt, ms) and the node's CPU per delivered message.
+// --transport ws runs the same shape over raw WebSockets (the `ws` package), for comparison.
+// Raw protocol, not phoenix.js: the client shares the cores with the node and should cost little.
+// Output: one JSON line per phase.
+const fs = require("node:fs")
+const { execFileSync } = require("node:child_process")
+const path = require("node:path")
+const WebSocket = require(path.join(__dirname, "../../node/src/test/js/node_modules/ws"))
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "true"])
+  return acc
+}, []))
+const PORT = Number(args.port)
+const API = `http://127.0.0.1:${args.api}`
+const PID = Number(args.pid)
+const SESSIONS = Number(args.sessions || 1000)
+const TOPICS = Number(args.topics || 10)
+const RATES = String(args.rate || "20").split(",").map(Number)
+const SECONDS = Number(args.seconds || 20)
+const IDLE_SECONDS = Number(args["idle-seconds"] || 15)
+const TRANSPORT = args.transport || "longpoll"
+const LP_URL = `http://127.0.0.1:${PORT}/socket/longpoll?vsn=2.0.0`
+const WS_URL = `ws://127.0.0.1:${PORT}/socket/websocket?vsn=2.0.0`
+const sleep = ms => new Promise(r => setTimeout(r, ms))
+
+const CLK_TCK = 100
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK // utime + stime
+}
+function rssKb(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1])
+}
+/** Live heap after a full collection, in KB: jcmd GC.run, then the "used" of each generation in GC.heap_info. */
+function liveHeapKb(pid) {
+  execFileSync("jcmd", [String(pid), "GC.run"], { stdio: "ignore" })
+  const info = execFileSync("jcmd", [String(pid), "GC.heap_info"], { encoding: "utf8" })
+  const gens = [...info.matchAll(/^\s*(?:PSYoungGen|ParOldGen|def new generation|tenured generation)\s+total \d+K, used (\d+)K/gm)]
+  if (gens.length === 0) throw new Error(`cannot read GC.heap_info (Parallel or Serial GC expected):\n${info}`)
+  return gens.reduce((sum, m) => sum + Number(m[1]), 0)
+}
+
+const topicOf = i => `room:lpbench-${i % TOPICS}`
+const received = { count: 0, dup: 0, outOfOrder: 0, latencies: [] }
+let recording = false
+
+function onFrame(s, frame) {
+  if (frame[3] !== "t") return
+  const p = frame[4]
+  if (p.i <= s.last) { if (p.i === s.last) received.dup++; else received.outOfOrder++ }
+  s.last = Math.max(s.last, p.i)
+  if (recording) {
+    received.count++
+    received.latencies.push(Date.now() - p.t)
+  }
+}
+
+// ---- long-poll sessions ----
+async function lpOpen(i) {
+  const s = { i, token: null, last: -1, joined: false }
+  const r = await (await fetch(LP_URL)).json()
+  s.token = r.token
+  await fetch(LP_URL, {
+    method: "POST", headers: { "content-type": "application/x-ndjson", "x-phoenix-longpoll-token": s.token },
+    body: JSON.stringify(["1", "1", topicOf(i), "phx_join", {}]),
+  })
+  while (!s.joined) await lpPoll(s)
+  return s
+}
+async function lpPoll(s) {
+  const r = await (await fetch(LP_URL, { headers: { "x-phoenix-longpoll-token": s.token } })).json()
+  if (r.token) s.token = r.token
+  if (r.status === 410) throw new Error(`session ${s.i} gone`)
+  for (const m of r.messages || []) {
+    const f = JSON.parse(m)
+    if (f[3] === "phx_reply" && f[1] === "1") s.joined = true
+    onFrame(s, f)
+  }
+}
+let running = true
+async function lpLoop(s) {
+  while (running) {
+    try { await lpPoll(s) } catch (e) { s.error = String(e); return }
+  }
+}
+
+// ---- WebSocket sockets ----
+function wsOpen(i) {
+  return new Promise((resolve, reject) => {
+    const s = { i, last: -1, ws: new WebSocket(WS_URL, { perMessageDeflate: false }) }
+    s.ws.on("error", reject)
+    s.ws.on("open", () => s.ws.send(JSON.stringify(["1", "1", topicOf(i), "phx_join", {}])))
+    s.ws.on("message", data => {
+      const f = JSON.parse(data.toString())
+      if (f[3] === "phx_reply" && f[1] === "1") resolve(s)
+      onFrame(s, f)
+    })
+  })
+}
+
+async function inBatches(n, size, fn) {
+  const out = []
+  for (let i = 0; i < n; i += size) {
+    out.push(...await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, k) => fn(i + k))))
+  }
+  return out
+}
+
+async function publish(topic, i) {
+  const res = await fetch(`${API}/api/broadcast`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ topic, event: "t", payload: { t: Date.now(), i } }),
+  })
+  if (res.status !== 200) throw new Error(`publish: ${res.status} ${await res.text()}`)
+  await res.arrayBuffer()
+}
+
+function pct(sorted, p) { return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : null }
+
+async function main() {
+  const baseHeap = liveHeapKb(PID)
+  const baseRss = rssKb(PID)
+  const t0 = Date.now()
+  const sessions = await inBatches(SESSIONS, 50, TRANSPORT === "ws" ? wsOpen : lpOpen)
+  const openMs = Date.now() - t0
+  if (TRANSPORT !== "ws") sessions.forEach(lpLoop)
+  await sleep(IDLE_SECONDS * 1000)
+  const cpuIdle0 = cpuSeconds(PID)
+  await sleep(5000)
+  const idleCpu = cpuSeconds(PID) - cpuIdle0
+  const heap = liveHeapKb(PID)
+  const rss = rssKb(PID)
+  console.log(JSON.stringify({
+    phase: "idle", transport: TRANSPORT, sessions: SESSIONS, topics: TOPICS, openMs,
+    liveHeapKbPerSession: +((heap - baseHeap) / SESSIONS).toFixed(2), rssKbPerSession: +((rss - baseRss) / SESSIONS).toFixed(2),
+    baseHeapKb: baseHeap, heapKb: heap, baseRssKb: baseRss, rssKb: rss, idleCpuPercent: +(idleCpu / 5 * 100).toFixed(1),
+  }))
+
+  let seq = 0
+  for (const rate of RATES) {
+    // warm this rate for 3 s, then record
+    const perTick = rate / 100
+    let carry = 0
+    let stop = false
+    const pub = (async () => {
+      while (!stop) {
+        const tick = Date.now()
+        carry += perTick
+        const n = Math.floor(carry)
+        carry -= n
+        const batch = []
+        for (let k = 0; k < n; k++) { const i = seq++; batch.push(publish(topicOf(i), Math.floor(i / TOPICS))) }
+        await Promise.all(batch)
+        await sleep(Math.max(0, 10 - (Date.now() - tick)))
+      }
+    })()
+    await sleep(3000)
+    received.count = 0; received.latencies = []; recording = true
+    const c0 = cpuSeconds(PID)
+    const w0 = Date.now()
+    await sleep(SECONDS * 1000)
+    const cpu = cpuSeconds(PID) - c0
+    const wall = (Date.now() - w0) / 1000
+    recording = false
+    stop = true
+    await pub
+    await sleep(1000)
+    const lat = received.latencies.sort((a, b) => a - b)
+    const errors = sessions.filter(s => s.error).length
+    console.log(JSON.stringify({
+      phase: "delivery", transport: TRANSPORT, sessions: SESSIONS, topics: TOPICS, rate,
+      deliveriesPerSecond: Math.round(received.count / wall), deliveries: received.count,
+      cpuMicrosPerDelivery: received.count ? +(cpu / received.count * 1e6).toFixed(1) : null,
+      nodeCpuPercent: +(cpu / wall * 100).toFixed(1),
+      latencyMs: { p50: pct(lat, 0.5), p90: pct(lat, 0.9), p99: pct(lat, 0.99), max: lat[lat.length - 1] },
+      duplicates: received.dup, outOfOrder: received.outOfOrder, sessionErrors: errors,
+    }))
+  }
+  running = false
+  if (TRANSPORT === "ws") sessions.forEach(s => s.ws.terminate())
+  process.exit(0)
+}
+main().catch(e => { console.error(e); process.exit(1) })
