@@ -32,6 +32,8 @@ final class LongPollToken {
 
   private final SecretKeySpec key;
   private final long maxAgeMillis;
+  /** A Mac per thread (event loops, mostly): looking one up per poll costs more than the MAC itself. */
+  private final ThreadLocal<Mac> macs;
 
   /** @param secret at least {@link #MIN_SECRET_BYTES} bytes of UTF-8 */
   LongPollToken(String secret, Duration maxAge) {
@@ -42,6 +44,7 @@ final class LongPollToken {
     }
     this.key = new SecretKeySpec(bytes, ALGORITHM);
     this.maxAgeMillis = maxAge.toMillis();
+    this.macs = ThreadLocal.withInitial(this::newMac);
   }
 
   /** A random secret for a node that was given none: its tokens are valid on this node only. */
@@ -120,10 +123,14 @@ final class LongPollToken {
   }
 
   private byte[] mac(byte[] payload) {
+    return macs.get().doFinal(payload); // doFinal resets the Mac for the next use
+  }
+
+  private Mac newMac() {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);
       mac.init(key);
-      return mac.doFinal(payload);
+      return mac;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
