@@ -192,11 +192,12 @@ final class LongPollSessionTest {
     for (int i = 0; i < 6; i++) {
       hearts.add("[null,\"" + i + "\",\"phoenix\",\"heartbeat\",{}]");
     }
-    s.post(LongPollBodies.lines(hearts), System.nanoTime());
+    long now = System.nanoTime(); // both posts at one instant: no token refills between them
+    s.post(LongPollBodies.lines(hearts), now);
     assertThat(inbound).hasSize(3);
     assertThat(texts(poll(s))).hasSize(3).allSatisfy(t -> assertThat(t).contains("rate limited"));
     assertThat(s.closeReason()).isNull();
-    s.post(LongPollBodies.lines(hearts), System.nanoTime());
+    s.post(LongPollBodies.lines(hearts), now);
     assertThat(s.closeReason()).isEqualTo(CloseReason.RATE_LIMIT_EXCEEDED);
     assertThat(inbound).hasSize(3);
   }
