@@ -85,9 +85,18 @@ async function lpPoll(s) {
   }
 }
 let running = true
+const pollErrors = {}
 async function lpLoop(s) {
   while (running) {
-    try { await lpPoll(s) } catch (e) { s.error = String(e); return }
+    try {
+      await lpPoll(s)
+    } catch (e) {
+      // a session the node ended is over; a failed request is retried with the same token
+      const why = String(e && e.cause ? `${e} (${e.cause.code || e.cause.message})` : e).slice(0, 120)
+      pollErrors[why] = (pollErrors[why] || 0) + 1
+      if (/gone/.test(why)) { s.error = why; return }
+      await sleep(100)
+    }
   }
 }
 
@@ -96,7 +105,13 @@ function wsOpen(i) {
   return new Promise((resolve, reject) => {
     const s = { i, last: -1, ws: new WebSocket(WS_URL, { perMessageDeflate: false }) }
     s.ws.on("error", reject)
-    s.ws.on("open", () => s.ws.send(JSON.stringify(["1", "1", topicOf(i), "phx_join", {}])))
+    s.ws.on("open", () => {
+      s.ws.send(JSON.stringify(["1", "1", topicOf(i), "phx_join", {}]))
+      // phoenix.js's heartbeat: without it the node closes the socket after herald.socket.idle-timeout
+      let ref = 0
+      s.heartbeat = setInterval(() => s.ws.send(JSON.stringify([null, `h${ref++}`, "phoenix", "heartbeat", {}])), 30000)
+    })
+    s.ws.on("close", () => { clearInterval(s.heartbeat); s.error = "closed" })
     s.ws.on("message", data => {
       const f = JSON.parse(data.toString())
       if (f[3] === "phx_reply" && f[1] === "1") resolve(s)
@@ -187,11 +202,11 @@ async function main() {
       cpuMicrosPerDelivery: received.count ? +(cpu / received.count * 1e6).toFixed(1) : null,
       nodeCpuPercent: +(cpu / wall * 100).toFixed(1),
       latencyMs: { p50: pct(lat, 0.5), p90: pct(lat, 0.9), p99: pct(lat, 0.99), max: lat[lat.length - 1] },
-      duplicates: received.dup, outOfOrder: received.outOfOrder, sessionErrors: errors,
+      duplicates: received.dup, outOfOrder: received.outOfOrder, sessionsGone: errors, pollErrors,
     }))
   }
   running = false
-  if (TRANSPORT === "ws") sessions.forEach(s => s.ws.terminate())
+  if (TRANSPORT === "ws") sessions.forEach(s => { clearInterval(s.heartbeat); s.ws.terminate() })
   process.exit(0)
 }
 main().catch(e => { console.error(e); process.exit(1) })
