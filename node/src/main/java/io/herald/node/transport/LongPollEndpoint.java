@@ -4,7 +4,6 @@ import io.herald.node.config.HeraldSettings;
 import io.herald.node.socket.ConnectionActor;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -92,9 +91,5 @@ final class LongPollEndpoint {
     // Only nodes named by a verified token get here, so the map holds at most the cluster's nodes.
     return relays.computeIfAbsent(
         node, n -> ActorRefResolver.get(Adapter.toTyped(system)).resolveActorRef(n + "/user/" + LongPollRelay.NAME));
-  }
-
-  static <T> CompletionStage<T> done(T value) {
-    return CompletableFuture.completedFuture(value);
   }
 }

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * connect may open a socket (429 or 503 with Retry-After, or 403; a token's signature is checked off the
  * event loop, and the upgrade goes on here on the connection's loop), and answering the {@code phoenix}
  * sub-protocol when offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
- * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. With
+ * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. A request to
+ * {@code <socket-path>/longpoll} hands the connection to a {@link LongPollHandler}. With
  * {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
