@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cost of a forwarded long-poll (docs/benchmarks.md, "Issue 20"): starts two nodes of one cluster on
-# loopback (ports 14200-14203 and 14210-14213, a shared HERALD_LONGPOLL_SECRET, production JVM profile
-# without the warm-up unless JAVA_OPTS / HERALD_WARM_UP say otherwise), runs
+# loopback (ports LP_FORWARD_PORT_BASE+0..3 and +10..13, default 14560, a shared HERALD_LONGPOLL_SECRET,
+# the production JVM profile with its warm-up unless JAVA_OPTS / HERALD_WARM_UP say otherwise), runs
 # loadtest/longpoll/forward.js (rounds of publish-then-poll, polls at the session's node or at the
 # other one) and stops both nodes by their PIDs.
 #
@@ -14,7 +14,7 @@ JAR=node/target/herald-node.jar
 RUN_DIR="${LP_BENCH_RUN_DIR:-run/longpoll-forward}"
 mkdir -p "$RUN_DIR"
 export HERALD_LONGPOLL_SECRET="forward-bench-secret-$(date +%s)-0123456789abcdef"
-export HERALD_WARM_UP="${HERALD_WARM_UP:-false}" HERALD_HTTP_HOST=127.0.0.1 HERALD_CLUSTER_HOST=127.0.0.1
+export HERALD_HTTP_HOST=127.0.0.1 HERALD_CLUSTER_HOST=127.0.0.1
 start() { # base seeds
   # shellcheck disable=SC2086
   HERALD_HTTP_PORT=$1 HERALD_API_PORT=$(($1 + 1)) HERALD_MANAGEMENT_PORT=$(($1 + 2)) HERALD_CLUSTER_PORT=$(($1 + 3)) \
@@ -22,11 +22,12 @@ start() { # base seeds
   echo $!
 }
 ready() { for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$(($1 + 2))/ready" > /dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
-A=$(start 14200 127.0.0.1:14203)
+P=${LP_FORWARD_PORT_BASE:-14560}
+A=$(start "$P" "127.0.0.1:$((P + 3))")
 trap 'kill "$A" "${B:-}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-ready 14200
-B=$(start 14210 127.0.0.1:14203)
-ready 14210
+ready "$P"
+B=$(start $((P + 10)) "127.0.0.1:$((P + 3))")
+ready $((P + 10))
 sleep 3
 echo "{\"jvm\": \"${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT}\", \"warmUp\": \"$HERALD_WARM_UP\"}"
-node loadtest/longpoll/forward.js 14200 14201 14210 "$A" "$B" "${1:-2000}"
+node loadtest/longpoll/forward.js "$P" $((P + 1)) $((P + 10)) "$A" "$B" "${1:-2000}"
