@@ -47,6 +47,10 @@ start() {
   build_if_needed
   mkdir -p "$RUN_DIR"
   local seed="127.0.0.1:$(cluster_port 0)"
+  # Every node must sign long-poll session tokens with the same secret (docs/configuration.md,
+  # "Long-poll"): one per local cluster, kept in its run directory, unless HERALD_LONGPOLL_SECRET is set.
+  local secret_file="$RUN_DIR/longpoll-secret"
+  [ -s "$secret_file" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$secret_file")
   for ((i = 0; i < n; i++)); do
     local pidf="$RUN_DIR/node-$i.pid"
     if alive "$pidf"; then
@@ -59,6 +63,7 @@ start() {
     HERALD_CLUSTER_HOST=127.0.0.1 \
     HERALD_CLUSTER_PORT=$(cluster_port "$i") \
     HERALD_SEED_NODES="$seed" \
+    HERALD_LONGPOLL_SECRET="${HERALD_LONGPOLL_SECRET:-$(cat "$secret_file")}" \
       nohup java ${JAVA_OPTS-$HERALD_JAVA_OPTS_DEFAULT} -jar "$JAR" >"$RUN_DIR/node-$i.log" 2>&1 &
     echo $! >"$pidf"
     echo "node $i: pid $!, ws://127.0.0.1:$(ws_port "$i")/socket/websocket, API http://127.0.0.1:$(api_port "$i")/api, health http://127.0.0.1:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"
