@@ -62,6 +62,14 @@ build_if_needed() {
   fi
 }
 
+# Every node must sign long-poll session tokens with the same secret (docs/configuration.md,
+# "Long-poll"): one per local cluster, kept in its run directory, unless HERALD_LONGPOLL_SECRET is set.
+longpoll_secret() {
+  local secret_file="$RUN_DIR/longpoll-secret"
+  [ -s "$secret_file" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$secret_file")
+  cat "$secret_file"
+}
+
 # Starts node $1 with the seed nodes $2 (host:port,...), without waiting for it.
 launch() {
   local i="$1" seeds="$2" h p
@@ -92,6 +100,7 @@ launch() {
   HERALD_CLUSTER_HOST="$h" \
   HERALD_CLUSTER_PORT=$(cluster_port "$i") \
   HERALD_SEED_NODES="$seeds" \
+  HERALD_LONGPOLL_SECRET="${HERALD_LONGPOLL_SECRET:-$(longpoll_secret)}" \
     nohup env "${hosts[@]}" "${cmd[@]}" >>"$RUN_DIR/node-$i.log" 2>&1 &
   echo $! >"$RUN_DIR/node-$i.pid"
   echo "node $i: pid $!, ws://$h:$(ws_port "$i")/socket/websocket, API http://$h:$(api_port "$i")/api, health http://$h:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"

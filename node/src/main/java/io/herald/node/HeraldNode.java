@@ -96,6 +96,10 @@ public final class HeraldNode implements AutoCloseable {
     HeraldSettings settings = HeraldSettings.from(resolved);
     ChannelRoutes routes = ChannelRoutes.fromConfig(resolved.getConfig("herald")).after(extraRoutes);
     ActorSystem system = ActorSystem.create("herald", resolved);
+    if (settings.longPoll().enabled() && settings.longPoll().secret().isEmpty() && !settings.cluster().seedNodes().isBlank()) {
+      log.warn("herald.longpoll.secret is empty: each node signs long-poll tokens with a random secret of its own, so a "
+          + "session's polls must reach the node that opened it; set HERALD_LONGPOLL_SECRET, the same on every node");
+    }
     if (settings.auth().mode() != HeraldSettings.AuthMode.REQUIRED) {
       log.warn("auth is off (herald.auth.mode): every connect is accepted with every channel permission; set HERALD_AUTH_MODE=required in production");
     }
@@ -181,6 +185,7 @@ public final class HeraldNode implements AutoCloseable {
       // The public port last: a socket that connects finds everything behind it running, and warm.
       SocketEdge edge = SocketEdge.bind("socket edge", settings, loops, system, deps, revocations);
       edgeRef.set(edge);
+      edge.serveForwardedPolls(system);
       NodeReadiness.get(system).edgeBound();
       return new HeraldNode(system, edge, api, warmUp);
     } catch (Exception | Error e) {

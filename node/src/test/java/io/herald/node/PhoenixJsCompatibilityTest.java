@@ -59,6 +59,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("auth.test.js", 4);
     FILES.put("reserved.test.js", 4);
     FILES.put("presence.test.js", 7);
+    FILES.put("longpoll.test.js", 5);
   }
 
   /** A hung file is killed after this; a healthy one takes under 10 seconds. */

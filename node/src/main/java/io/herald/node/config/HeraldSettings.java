@@ -16,7 +16,29 @@ public record HeraldSettings(
     Api api,
     Auth auth,
     RevocationReplication revocationReplication,
-    WarmUp warmUp) {
+    WarmUp warmUp,
+    LongPoll longPoll) {
+
+  /**
+   * Phoenix's long-poll transport at {@code <socket-path>/longpoll}. {@code secret} signs session tokens
+   * and must be the same on every node (empty: a random secret per node, so a session's polls must
+   * reach the node that opened it).
+   */
+  public record LongPoll(
+      boolean enabled,
+      String secret,
+      Duration window,
+      Duration sessionTimeout,
+      Duration forwardTimeout,
+      int maxBodySize,
+      int maxMessagesPerPost,
+      int maxQueuedMessages,
+      int maxQueuedBytes) {
+    @Override
+    public String toString() { // the secret stays out of logs
+      return "LongPoll[enabled=" + enabled + ", window=" + window + ", session-timeout=" + sessionTimeout + "]";
+    }
+  }
 
   /** The public socket edge (Netty). */
   public record Http(
@@ -304,7 +326,28 @@ public record HeraldSettings(
             h.getDuration("warm-up.settle"),
             h.getDuration("warm-up.timeout"),
             h.getBoolean("warm-up.collect-garbage"),
-            h.getDuration("warm-up.cluster-wait")));
+            h.getDuration("warm-up.cluster-wait")),
+        longPoll(h));
+  }
+
+  private static LongPoll longPoll(Config h) {
+    LongPoll lp =
+        new LongPoll(
+            h.getBoolean("longpoll.enabled"),
+            h.getString("longpoll.secret"),
+            h.getDuration("longpoll.window"),
+            h.getDuration("longpoll.session-timeout"),
+            h.getDuration("longpoll.forward-timeout"),
+            bytes(h, "longpoll.max-body-size"),
+            atLeast(h, "longpoll.max-messages-per-post", 1),
+            atLeast(h, "longpoll.max-queued-messages", 1),
+            bytes(h, "longpoll.max-queued-bytes"));
+    if (lp.sessionTimeout().compareTo(lp.window()) <= 0) {
+      // A client's next poll comes after the window of the one before: a shorter timeout ends live sessions.
+      throw new IllegalArgumentException(
+          "herald.longpoll.session-timeout (" + lp.sessionTimeout() + ") must be longer than herald.longpoll.window (" + lp.window() + ")");
+    }
+    return lp;
   }
 
   /** A positive duration, or null for {@code off}. */

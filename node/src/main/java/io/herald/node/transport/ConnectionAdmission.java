@@ -113,6 +113,14 @@ final class ConnectionAdmission implements AutoCloseable {
             pool != null ? ", " + pool.describe() : "");
   }
 
+  /**
+   * Whether a request with this {@code Origin} may be served (long-poll requests and their CORS
+   * preflights): the check connects get, true when it is off or the request has no Origin.
+   */
+  boolean originAllowed(String origin, String host) {
+    return origin == null || originCheck == null || originCheck.allows(origin, host);
+  }
+
   /** The limits this admission applies, for the start-up log. */
   String limits() {
     return limits;

@@ -40,27 +40,43 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
   /** One socket of a group: its channel, wire format and intercepted events. */
   private record Target(io.netty.channel.Channel channel, Serializer serializer, Set<String> intercepts) {}
 
-  /** Recipients grouped by event loop; tasks read it, never mutate it. */
-  private record ByLoop(Map<EventLoop, Target[]> groups) implements Audience {}
+  /**
+   * Recipients grouped by event loop, and the recipients that are not WebSocket channels (long-poll
+   * sessions, which queue the frame's text for their next poll); tasks read it, never mutate it.
+   */
+  private record ByLoop(Map<EventLoop, Target[]> groups, Recipient[] queued) implements Audience {}
+
+  private static final Recipient[] NO_RECIPIENTS = new Recipient[0];
 
   @Override
   public Audience prepare(Collection<Recipient> recipients) {
     Map<EventLoop, List<Target>> lists = new IdentityHashMap<>();
+    List<Recipient> queued = null;
     for (Recipient r : recipients) {
-      ChannelOutlet outlet = (ChannelOutlet) r.outlet();
+      if (!(r.outlet() instanceof ChannelOutlet outlet)) {
+        if (queued == null) {
+          queued = new ArrayList<>();
+        }
+        queued.add(r);
+        continue;
+      }
       lists
           .computeIfAbsent(outlet.channel.eventLoop(), l -> new ArrayList<>())
           .add(new Target(outlet.channel, outlet.serializer(), r.intercepts()));
     }
     Map<EventLoop, Target[]> groups = new IdentityHashMap<>();
     lists.forEach((loop, list) -> groups.put(loop, list.toArray(new Target[0])));
-    return new ByLoop(groups);
+    return new ByLoop(groups, queued == null ? NO_RECIPIENTS : queued.toArray(NO_RECIPIENTS));
   }
 
   @Override
   public void write(Audience audience, String topic, String event, Payload payload, long numberedAtMillis) {
+    ByLoop byLoop = (ByLoop) audience;
+    if (byLoop.queued().length > 0) {
+      writeQueued(byLoop.queued(), topic, event, payload, numberedAtMillis);
+    }
     Frames frames = new Frames(topic, event, payload);
-    for (Map.Entry<EventLoop, Target[]> group : ((ByLoop) audience).groups().entrySet()) {
+    for (Map.Entry<EventLoop, Target[]> group : byLoop.groups().entrySet()) {
       Target[] targets = group.getValue();
       Map<Serializer, ByteBuf> encoded = frames.forAll(targets);
       EventLoop loop = group.getKey();
@@ -73,6 +89,47 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
       }
     }
     frames.release();
+  }
+
+  /**
+   * Hands the broadcast to outlets that are not WebSocket channels (long-poll sessions): encoded once
+   * per wire format as the frame's bytes (no WebSocket header), each outlet queues the same frame.
+   */
+  private void writeQueued(Recipient[] recipients, String topic, String event, Payload payload, long numberedAtMillis) {
+    Map<Serializer, EncodedFrame> encoded = new IdentityHashMap<>(2);
+    int written = 0;
+    for (Recipient r : recipients) {
+      if (!r.intercepts().isEmpty() && r.intercepts().contains(event)) {
+        continue;
+      }
+      Serializer serializer = r.outlet().serializer();
+      EncodedFrame frame = encoded.get(serializer);
+      if (frame == null && !encoded.containsKey(serializer)) {
+        frame = encodeOrNull(serializer, topic, event, payload);
+        encoded.put(serializer, frame);
+      }
+      if (frame != null) {
+        try {
+          r.outlet().send(frame);
+          written++;
+        } catch (RuntimeException e) {
+          log.warn("delivery of {} to {} failed", event, r.outlet().peer(), e);
+        }
+      }
+    }
+    metrics.deliveries.inc(written);
+    metrics.fanoutLatency.observe(Math.max(0, System.currentTimeMillis() - numberedAtMillis) / 1000.0);
+  }
+
+  private static EncodedFrame encodeOrNull(Serializer serializer, String topic, String event, Payload payload) {
+    if (!serializer.supportsBinary() && payload instanceof Payload.Binary) {
+      return null;
+    }
+    try {
+      return serializer.encodeBroadcast(topic, event, payload);
+    } catch (ProtocolException e) {
+      return null;
+    }
   }
 
   /** {@link #writeAll} inside the caller's turn: a failed write must not fail the caller. */

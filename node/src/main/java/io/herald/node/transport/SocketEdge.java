@@ -32,12 +32,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public port: Netty serving Phoenix's WebSocket endpoint. It stays thin: it upgrades, decodes
+ * The public port: Netty serving Phoenix's WebSocket endpoint and its long-poll one. It stays thin: it upgrades, decodes
  * frames and hands them to the socket's {@link ConnectionActor}, and writes what it is given. One
  * event loop per core, pooled buffers, native epoll where available.
  */
@@ -47,11 +50,14 @@ public final class SocketEdge implements AutoCloseable {
   private final Channel serverChannel;
   private final ChannelGroup sockets;
   private final ConnectionAdmission admission;
+  /** Null when long-poll is off. */
+  private final LongPollSessions longPollSessions;
 
-  private SocketEdge(Channel server, ChannelGroup sockets, ConnectionAdmission admission) {
+  private SocketEdge(Channel server, ChannelGroup sockets, ConnectionAdmission admission, LongPollSessions longPollSessions) {
     this.serverChannel = server;
     this.sockets = sockets;
     this.admission = admission;
+    this.longPollSessions = longPollSessions;
   }
 
   /**
@@ -77,6 +83,24 @@ public final class SocketEdge implements AutoCloseable {
     // Past this many open connections a new one is cut at once, without the HTTP refusal, so that a
     // flood of connects cannot use up the descriptors the reserve keeps for everything else.
     long hardCap = (long) admission.maxConnections() + http.fdReserve() / 2;
+    HeraldSettings.LongPoll lp = settings.longPoll();
+    LongPollSessions longPollSessions =
+        lp.enabled()
+            ? new LongPollSessions(
+                Cluster.get(system).selfAddress().toString(),
+                lp.secret().isEmpty() ? LongPollToken.randomSecret() : lp.secret(),
+                lp,
+                socket,
+                deps.metrics(),
+                malformedLog,
+                loops.workers().next(),
+                System::nanoTime)
+            : null;
+    // A long-poll session is a socket to the limits: it holds an actor and its channels.
+    IntSupplier openConnections =
+        longPollSessions == null ? sockets::size : () -> sockets.size() + longPollSessions.size();
+    LongPollEndpoint longPoll =
+        longPollSessions == null ? null : new LongPollEndpoint(settings, longPollSessions, admission, system, deps, openConnections);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(loops.acceptor(), loops.workers())
@@ -110,8 +134,15 @@ public final class SocketEdge implements AutoCloseable {
                         .addLast(
                             "http",
                             new HttpServerCodec(http.maxHandshakeRequestSize(), http.maxHandshakeRequestSize(), 8192))
-                        .addLast("http-aggregator", new HttpObjectAggregator(http.maxHandshakeRequestSize()))
-                        .addLast("upgrade", new UpgradeHandler(settings, system, deps, malformedLog, demoPage, admission, sockets::size, client));
+                        .addLast(LongPollRoute.AGGREGATOR, new HttpObjectAggregator(http.maxHandshakeRequestSize()))
+                        .addLast(
+                            "upgrade",
+                            new UpgradeHandler(
+                                settings, system, deps, malformedLog, demoPage, admission, openConnections, client, longPoll));
+                    if (longPoll != null) {
+                      // A long-poll POST has a body; an upgrade has none, and keeps the smaller bound.
+                      ch.pipeline().addBefore(LongPollRoute.AGGREGATOR, "longpoll-route", new LongPollRoute(longPoll.path, lp.maxBodySize()));
+                    }
                   }
                 });
     Channel server;
@@ -119,17 +150,31 @@ public final class SocketEdge implements AutoCloseable {
       server = bootstrap.bind(new InetSocketAddress(http.host(), http.port())).sync().channel();
     } catch (InterruptedException | RuntimeException e) {
       admission.close();
+      if (longPollSessions != null) {
+        longPollSessions.close();
+      }
       throw e;
     }
     log.info(
-        "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket; {}",
+        "{} listening on {} ({} transport, {} event loops), WebSocket at {}/websocket{}; {}",
         name,
         server.localAddress(),
         loops.transportName(),
         loops.threads(),
         http.socketPath(),
+        lp.enabled() ? ", long-poll at " + http.socketPath() + "/longpoll" : "",
         admission.limits());
-    return new SocketEdge(server, sockets, admission);
+    return new SocketEdge(server, sockets, admission, longPollSessions);
+  }
+
+  /**
+   * Serves the long-poll requests other nodes forward to this edge's sessions ({@link LongPollRelay});
+   * once per node, for its public edge.
+   */
+  public void serveForwardedPolls(ActorSystem system) {
+    if (longPollSessions != null) {
+      Adapter.spawn(system, LongPollRelay.create(longPollSessions), LongPollRelay.NAME);
+    }
   }
 
   private static byte[] demoPage() {
@@ -147,8 +192,9 @@ public final class SocketEdge implements AutoCloseable {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
 
+  /** Open WebSocket and long-poll connections, and long-poll sessions. */
   public int openSockets() {
-    return sockets.size();
+    return sockets.size() + (longPollSessions == null ? 0 : longPollSessions.size());
   }
 
   /** Unsent bytes over all sockets and how many are over their bound (read racily: a metric, not a decision). */
@@ -185,19 +231,30 @@ public final class SocketEdge implements AutoCloseable {
     long intervalMillis = Math.max(1, batchInterval.toMillis());
     long deadlineMillis = deadline.toMillis();
     EventExecutor timer = GlobalEventExecutor.INSTANCE;
-    for (int i = 0; i < open.size(); i++) {
-      Channel ch = open.get(i);
+    // Long-poll sessions are closed like sockets (their next poll gets 410 and phoenix.js moves on);
+    // a long-poll HTTP connection is just closed (it carries no WebSocket close frame).
+    List<Runnable> closes = new ArrayList<>();
+    for (Channel ch : open) {
+      closes.add(
+          ch.pipeline().get(LongPollHandler.class) != null
+              ? () -> ch.close()
+              : () -> Outbound.close(ch, CloseReason.SERVER_SHUTTING_DOWN, closeTimeout));
+    }
+    if (longPollSessions != null) {
+      for (LongPollSession session : longPollSessions.all()) {
+        closes.add(() -> session.close(CloseReason.SERVER_SHUTTING_DOWN));
+      }
+    }
+    Collections.shuffle(closes);
+    for (int i = 0; i < closes.size(); i++) {
       long at = (i / batchSize) * intervalMillis + ThreadLocalRandom.current().nextLong(intervalMillis);
-      timer.schedule(
-          () -> Outbound.close(ch, CloseReason.SERVER_SHUTTING_DOWN, closeTimeout),
-          Math.min(at, deadlineMillis),
-          TimeUnit.MILLISECONDS);
+      timer.schedule(closes.get(i), Math.min(at, deadlineMillis), TimeUnit.MILLISECONDS);
     }
     CompletableFuture<Void> drained = new CompletableFuture<>();
     ScheduledFuture<?> watch =
         timer.scheduleAtFixedRate(
             () -> {
-              if (sockets.isEmpty()) {
+              if (sockets.isEmpty() && (longPollSessions == null || longPollSessions.openCount() == 0)) {
                 drained.complete(null);
               }
             },
@@ -218,6 +275,9 @@ public final class SocketEdge implements AutoCloseable {
   @Override
   public void close() {
     unbind();
+    if (longPollSessions != null) {
+      longPollSessions.close();
+    }
     sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     admission.close();
   }

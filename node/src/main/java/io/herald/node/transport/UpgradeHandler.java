@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * connect may open a socket (429 or 503 with Retry-After, or 403; a token's signature is checked off the
  * event loop, and the upgrade goes on here on the connection's loop), and answering the {@code phoenix}
  * sub-protocol when offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
- * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. With
+ * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. A request to
+ * {@code <socket-path>/longpoll} hands the connection to a {@link LongPollHandler}. With
  * {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -68,6 +69,8 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final byte[] demoPage;
   private final ConnectionAdmission admission;
   private final IntSupplier openConnections;
+  /** Null when long-poll is off. */
+  private final LongPollEndpoint longPoll;
   /** The client's address as the per-address limits count it (null: none applies); counted as pending. */
   private final InetAddress client;
   private ScheduledFuture<?> upgradeDeadline;
@@ -82,8 +85,10 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       byte[] demoPage,
       ConnectionAdmission admission,
       IntSupplier openConnections,
-      InetAddress client) {
+      InetAddress client,
+      LongPollEndpoint longPoll) {
     this.settings = settings;
+    this.longPoll = longPoll;
     this.client = client;
     this.admission = admission;
     this.openConnections = openConnections;
@@ -140,6 +145,14 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     if (demoPage != null && "/".equals(uri.path()) && request.method() == HttpMethod.GET) {
       respond(ctx, HttpResponseStatus.OK, "text/html; charset=utf-8", Unpooled.wrappedBuffer(demoPage));
+      return;
+    }
+    if (longPoll != null && longPoll.path.equals(uri.path())) {
+      // A long-poll connection from now on: it stops counting as a pending upgrade, and its handler
+      // keeps it alive between requests.
+      LongPollHandler handler = new LongPollHandler(longPoll, client);
+      ctx.pipeline().replace(this, "longpoll", handler);
+      handler.handle(request);
       return;
     }
     if (!websocketPath.equals(uri.path())) {
