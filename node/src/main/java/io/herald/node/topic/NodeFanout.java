@@ -213,37 +213,31 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       topic.epoch = deliver.epoch();
     }
     Payload payload = deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
-    if (topic.intercepting > 0) {
-      for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
-        if (e.getValue().intercepts().contains(deliver.event())) {
-          e.getKey().intercepted(deliver.topic(), deliver.event(), payload);
-        }
-      }
-    }
-    if (topic.audience == null) {
-      topic.audience = writer.prepare(recipients(topic));
-    }
-    writer.write(topic.audience, deliver.topic(), deliver.event(), payload, deliver.numberedAtMillis());
+    write(topic, deliver.topic(), deliver.event(), payload, deliver.numberedAtMillis());
     return Behaviors.same();
   }
 
   private Behavior<Command> onLocalBroadcast(LocalBroadcast broadcast) {
     LocalTopic topic = topics.get(broadcast.topic());
-    if (topic == null || topic.subscribers.isEmpty()) {
-      return Behaviors.same();
+    if (topic != null && !topic.subscribers.isEmpty()) {
+      write(topic, broadcast.topic(), broadcast.event(), broadcast.payload(), System.currentTimeMillis());
     }
+    return Behaviors.same();
+  }
+
+  /** Hands an event to the channels that intercept it, and to the writer for everyone else. */
+  private void write(LocalTopic topic, String name, String event, Payload payload, long numberedAtMillis) {
     if (topic.intercepting > 0) {
       for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
-        if (e.getValue().intercepts().contains(broadcast.event())) {
-          e.getKey().intercepted(broadcast.topic(), broadcast.event(), broadcast.payload());
+        if (e.getValue().intercepts().contains(event)) {
+          e.getKey().intercepted(name, event, payload);
         }
       }
     }
     if (topic.audience == null) {
       topic.audience = writer.prepare(recipients(topic));
     }
-    writer.write(topic.audience, broadcast.topic(), broadcast.event(), broadcast.payload(), System.currentTimeMillis());
-    return Behaviors.same();
+    writer.write(topic.audience, name, event, payload, numberedAtMillis);
   }
 
   private static List<BroadcastWriter.Recipient> recipients(LocalTopic topic) {
