@@ -2,7 +2,7 @@
 // Plumbing shared by the compatibility tests: real phoenix.js sockets over the `ws` package, raw
 // `ws` clients for frames phoenix.js never sends, and waits that fail fast instead of hanging.
 const assert = require("node:assert/strict")
-const { Socket } = require("phoenix")
+const { Socket, LongPoll } = require("phoenix")
 const WebSocket = require("ws")
 
 // ws://127.0.0.1:PORT/socket/websocket, set by PhoenixJsCompatibilityTest
@@ -167,7 +167,32 @@ class RawClient {
   }
 }
 
+/** A phoenix.js Socket over long-poll, open; disconnected when the test ends. */
+async function connectLongPoll(t, opts = {}) {
+  const socket = new Socket(ENDPOINT, {
+    transport: LongPoll,
+    timeout: WAIT_MS,
+    reconnectAfterMs: () => 50,
+    rejoinAfterMs: () => 50,
+    ...opts,
+  })
+  t.after(() => new Promise(resolve => socket.disconnect(resolve)))
+  await open(socket)
+  assert.ok(socket.conn instanceof LongPoll, "phoenix.js must use the long-poll transport")
+  return socket
+}
+
+function open(socket) {
+  let opened
+  const promise = new Promise((resolve, reject) => {
+    opened = socket.onOpen(resolve)
+    socket.onError(error => reject(new Error(`socket error before open: ${error && error.message || error}`)))
+  })
+  socket.connect()
+  return withTimeout(promise, `${socket.endPointURL()} to open`).finally(() => socket.off([opened]))
+}
+
 module.exports = {
   WS_URL, ENDPOINT, WAIT_MS, QUIET_MS, TEST_OPTS, V1,
-  sleep, withTimeout, eventually, uniqueTopic, connect, reply, joinOk, pushOk, collect, spy, RawClient,
+  sleep, withTimeout, eventually, uniqueTopic, connect, connectLongPoll, open, reply, joinOk, pushOk, collect, spy, RawClient,
 }

@@ -7,35 +7,11 @@ const assert = require("node:assert/strict")
 const { Socket, LongPoll } = require("phoenix")
 const WebSocket = require("ws")
 const {
-  ENDPOINT, WAIT_MS, QUIET_MS, TEST_OPTS, sleep, withTimeout, eventually, uniqueTopic, connect, reply, joinOk, pushOk, collect,
+  ENDPOINT, WAIT_MS, QUIET_MS, TEST_OPTS, sleep, withTimeout, eventually, uniqueTopic, connect, connectLongPoll, open, reply,
+  joinOk, pushOk, collect,
 } = require("./helpers")
 
 const LONGPOLL_URL = ENDPOINT.replace(/^ws/, "http") + "/longpoll"
-
-/** A phoenix.js Socket over long-poll, open; disconnected when the test ends. */
-async function connectLongPoll(t, opts = {}) {
-  const socket = new Socket(ENDPOINT, {
-    transport: LongPoll,
-    timeout: WAIT_MS,
-    reconnectAfterMs: () => 50,
-    rejoinAfterMs: () => 50,
-    ...opts,
-  })
-  t.after(() => new Promise(resolve => socket.disconnect(resolve)))
-  await open(socket)
-  assert.ok(socket.conn instanceof LongPoll, "phoenix.js must use the long-poll transport")
-  return socket
-}
-
-function open(socket) {
-  let opened
-  const promise = new Promise((resolve, reject) => {
-    opened = socket.onOpen(resolve)
-    socket.onError(error => reject(new Error(`socket error before open: ${error && error.message || error}`)))
-  })
-  socket.connect()
-  return withTimeout(promise, `${socket.endPointURL()} to open`).finally(() => socket.off([opened]))
-}
 
 test("over long-poll: join, a push with its reply, broadcasts both ways with a WebSocket, leave", TEST_OPTS, async t => {
   const socket = await connectLongPoll(t)

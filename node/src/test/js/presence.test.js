@@ -9,7 +9,7 @@ const assert = require("node:assert/strict")
 const crypto = require("node:crypto")
 const { Socket, Presence } = require("phoenix")
 const WebSocket = require("ws")
-const { ENDPOINT, QUIET_MS, TEST_OPTS, sleep, withTimeout, eventually, uniqueTopic, connect, reply, joinOk, pushOk, collect } =
+const { ENDPOINT, QUIET_MS, TEST_OPTS, sleep, withTimeout, eventually, uniqueTopic, connect, connectLongPoll, reply, joinOk, pushOk, collect } =
   require("./helpers")
 
 const API_URL = process.env.HERALD_API_URL
@@ -51,6 +51,19 @@ test("presence_state follows the join's ok reply, and other sockets see the join
   await reply(b.channel.leave(), "bob's leave")
   await eventually(() => a.keys().join() === "ada", () => `bob gone from ada's list: ${a.keys()}`)
   assert.deepEqual(a.seen.leaves.map(l => [l.key, l.remaining]), [["bob", 0]])
+})
+
+test("over long-poll, presence works as over WebSocket: state, the other's join and leave", TEST_OPTS, async t => {
+  const topic = uniqueTopic("room")
+  const a = watch(await connectLongPoll(t), topic, { user_id: "ada" })
+  await joinOk(a.channel)
+  await eventually(() => a.keys().join() === "ada", () => `ada in her own list over long-poll, has ${a.keys()}`)
+  const b = watch(await connect(t), topic, { user_id: "bob" })
+  await joinOk(b.channel)
+  await eventually(() => a.keys().join() === "ada,bob" && b.keys().join() === "ada,bob", () => `both lists ada,bob: ${a.keys()} / ${b.keys()}`)
+  await reply(b.channel.leave(), "bob's leave")
+  await eventually(() => a.keys().join() === "ada", () => `bob gone from the long-poll list: ${a.keys()}`)
+  await reply(a.channel.leave(), "ada's leave")
 })
 
 test("one key on two sockets has two metas; one leaving keeps the key", TEST_OPTS, async t => {

@@ -58,7 +58,7 @@ final class PhoenixJsCompatibilityTest {
     FILES.put("pipelining.test.js", 3);
     FILES.put("auth.test.js", 4);
     FILES.put("reserved.test.js", 4);
-    FILES.put("presence.test.js", 7);
+    FILES.put("presence.test.js", 8);
     FILES.put("longpoll.test.js", 5);
   }
 
