@@ -45,7 +45,7 @@ class RebalanceTest {
                 "pekko.cluster.sharding.rebalance-interval", "1s",
                 "pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit", "0.5"));
     nodes.addAll(TestNode.startCluster(2, overrides));
-    traffic = new TopicTraffic("room:rebalance-", 40, nodes.get(1), List.of(nodes.get(0), nodes.get(1)));
+    traffic = new TopicTraffic("room:rebalance-", 24, nodes.get(1), List.of(nodes.get(0), nodes.get(1)));
     traffic.publish(20, Duration.ZERO);
     traffic.awaitAcknowledged();
 
@@ -55,7 +55,7 @@ class RebalanceTest {
     nodes.add(third);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     int rounds = 0;
-    while (topicEntities(third) == 0 || rounds < 100) {
+    while (topicEntities(third) == 0 || rounds < 50) {
       assertThat(System.nanoTime()).as("the joining node owns topics within 30 s").isLessThan(deadline);
       traffic.publish(1, Duration.ofMillis(20));
       rounds++;
