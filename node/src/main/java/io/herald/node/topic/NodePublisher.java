@@ -173,6 +173,8 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
   private final Map<Address, ActorSelection> fanouts = new HashMap<>();
   private long lastPseq;
   private int pending;
+  /** Outboxes delivering unnumbered now. */
+  private int degradedTopics;
   private long refused;
 
   private NodePublisher(
@@ -288,7 +290,11 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     outbox.epoch = answer.epoch();
     if (outbox.degraded) {
       outbox.degraded = false;
-      getContext().getLog().info(
+      degradedTopics--;
+      if (degradedTopics == 0) {
+        getContext().getLog().info("every topic this node publishes to is numbered by a reachable owner again");
+      }
+      getContext().getLog().debug(
           "topic {}: numbered again by its owner on {} (epoch {}) after {} ms, {} publishes delivered unnumbered meanwhile",
           outbox.topic, address, answer.epoch(), (System.nanoTime() - outbox.degradedSinceNanos) / 1_000_000,
           outbox.deliveredUnnumbered);
@@ -304,10 +310,15 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     if (changed.event() instanceof ClusterEvent.UnreachableMember) {
       unreachable.add(address);
       if (settings.unnumberedWhileUnreachable()) {
+        int topics = 0;
         for (Outbox outbox : outboxes.values()) {
           if (address.equals(outbox.ownerAddress) && !outbox.degraded) {
             degrade(outbox, System.nanoTime());
+            topics++;
           }
+        }
+        if (topics > 0) {
+          getContext().getLog().info("{} unreachable: {} topics it owns are delivered unnumbered until they have a reachable owner", address, topics);
         }
       }
     } else {
@@ -398,10 +409,12 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
 
   private void degrade(Outbox outbox, long now) {
     outbox.degraded = true;
+    degradedTopics++;
     outbox.degradedSinceNanos = now;
     outbox.deliveredUnnumbered = 0;
     active.add(outbox);
-    getContext().getLog().info(
+    // One line per topic at debug: a node may own thousands (onReachabilityChanged logs the count).
+    getContext().getLog().debug(
         "topic {}: owner on {} unreachable, delivering unnumbered to the members' fan-outs ({} unacknowledged)",
         outbox.topic, outbox.ownerAddress == null ? "an unknown node" : outbox.ownerAddress, outbox.unacked.size());
     while (!outbox.unacked.isEmpty()) {
