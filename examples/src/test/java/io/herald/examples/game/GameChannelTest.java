@@ -90,5 +90,30 @@ class GameChannelTest {
     public void push(String event, Payload payload) {
       throw new AssertionError("the game never pushes to one socket");
     }
+
+    @Override
+    public Payload joinParams() {
+      return Payload.EMPTY_OBJECT;
+    }
+
+    @Override
+    public String track(String key, Payload meta) {
+      throw new AssertionError("the game has no presence");
+    }
+
+    @Override
+    public String update(String key, Payload meta) {
+      throw new AssertionError("the game has no presence");
+    }
+
+    @Override
+    public boolean untrack(String key) {
+      throw new AssertionError("the game has no presence");
+    }
+
+    @Override
+    public Payload list(String topic) {
+      throw new AssertionError("the game has no presence");
+    }
   }
 }
