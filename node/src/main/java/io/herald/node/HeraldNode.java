@@ -119,20 +119,10 @@ public final class HeraldNode implements AutoCloseable {
               settings.topic().forgetPublisherAfter(),
               settings.topic().rememberedSeqs()),
           metrics);
-      HeraldSettings.Publish publishing = settings.publish();
       ActorRef<NodePublisher.Command> publisher =
           Adapter.spawn(
               system,
-              NodePublisher.create(
-                  TopicEntity.owners(sharding),
-                  new NodePublisher.Settings(
-                      publishing.resendAfter(),
-                      publishing.deadline(),
-                      publishing.maxPending(),
-                      publishing.ownerProbeInterval(),
-                      publishing.outboxIdle(),
-                      publishing.unnumberedWhileUnreachable()),
-                  metrics),
+              NodePublisher.create(TopicEntity.owners(sharding), settings.publish(), metrics),
               NodePublisher.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       ActorRef<NodeFanout.Command> fanout =

@@ -1,6 +1,7 @@
 package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
+import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -96,15 +97,6 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
   public record Owner(String topic, long epoch, ActorRef<TopicEntity.Command> owner)
       implements Command, CborSerializable {}
 
-  /** Settings of the node publisher (herald.publish). */
-  public record Settings(
-      Duration resendAfter,
-      Duration deadline,
-      int maxPending,
-      Duration ownerProbeInterval,
-      Duration outboxIdle,
-      boolean unnumberedWhileUnreachable) {}
-
   private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
 
   private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
@@ -153,12 +145,12 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
   }
 
   public static Behavior<Command> create(
-      Function<String, RecipientRef<TopicEntity.Command>> owners, Settings settings, NodeMetrics metrics) {
+      Function<String, RecipientRef<TopicEntity.Command>> owners, HeraldSettings.Publish settings, NodeMetrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodePublisher(ctx, timers, owners, settings, metrics)));
   }
 
   private final Function<String, RecipientRef<TopicEntity.Command>> owners;
-  private final Settings settings;
+  private final HeraldSettings.Publish settings;
   private final NodeMetrics metrics;
   private final Cluster cluster;
   private final Address selfAddress;
@@ -181,7 +173,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       Function<String, RecipientRef<TopicEntity.Command>> owners,
-      Settings settings,
+      HeraldSettings.Publish settings,
       NodeMetrics metrics) {
     super(ctx);
     this.owners = owners;

@@ -2,16 +2,13 @@ package io.herald.node.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,23 +24,7 @@ class NodePublisherTest {
 
   @BeforeAll
   static void start() {
-    testKit =
-        ActorTestKit.create(
-            ConfigFactory.parseString(
-                    """
-                    pekko.actor.provider = cluster
-                    pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                    pekko.remote.artery.canonical.port = 0
-                    pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                    """)
-                .withFallback(ConfigFactory.load()));
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    TestProbe<Object> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(Duration.ofSeconds(10), () -> {
-      assertThat(cluster.selfMember().status()).isEqualTo(MemberStatus.up());
-      return null;
-    });
+    testKit = OneNodeCluster.start();
   }
 
   @AfterAll
@@ -58,7 +39,7 @@ class NodePublisherTest {
     return testKit.spawn(
         NodePublisher.create(
             topic -> owner.ref(),
-            new NodePublisher.Settings(RESEND, deadline, maxPending, Duration.ofMillis(100), Duration.ofMinutes(1), true),
+            new HeraldSettings.Publish(RESEND, deadline, maxPending, Duration.ofMillis(100), Duration.ofMinutes(1), true),
             new NodeMetrics()));
   }
 

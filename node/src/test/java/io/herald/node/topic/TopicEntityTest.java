@@ -2,7 +2,6 @@ package io.herald.node.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,11 +10,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,24 +29,7 @@ class TopicEntityTest {
 
   @BeforeAll
   static void start() {
-    testKit =
-        ActorTestKit.create(
-            ConfigFactory.parseString(
-                    """
-                    pekko.actor.provider = cluster
-                    pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                    pekko.remote.artery.canonical.port = 0
-                    pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                    pekko.actor.serialization-bindings { "io.herald.node.cluster.CborSerializable" = jackson-cbor }
-                    """)
-                .withFallback(ConfigFactory.load()));
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    TestProbe<Object> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(Duration.ofSeconds(10), () -> {
-      assertThat(cluster.selfMember().status()).isEqualTo(MemberStatus.up());
-      return null;
-    });
+    testKit = OneNodeCluster.start();
     // Topic entities find every node's fan-out by its path: put a forwarding probe there.
     fanoutProbe = testKit.createTestProbe();
     fanout =
