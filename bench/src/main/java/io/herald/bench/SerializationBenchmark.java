@@ -79,7 +79,7 @@ public class SerializationBenchmark {
     Config config =
         ConfigFactory.parseMap(
             Map.of(
-                "pekko.actor.provider", "remote",
+                "pekko.actor.provider", "cluster",
                 "pekko.remote.artery.canonical.port", 0,
                 // a loaded machine starts the logger slowly
                 "pekko.logger-startup-timeout", "60s"));

@@ -40,7 +40,7 @@ class HostilePeerTest {
             HeraldConfig.load(
                 ConfigFactory.parseMap(
                     Map.of(
-                        "pekko.actor.provider", "remote",
+                        "pekko.actor.provider", "cluster",
                         "pekko.remote.artery.canonical.port", 0,
                         "pekko.actor.serializers.jackson-cbor", GarbageSerializer.class.getName(),
                         "pekko.actor.serializers.herald-wire", GarbageWireSerializer.class.getName()))));

@@ -59,7 +59,7 @@ class WireSerializerTest {
         ActorSystem.create(
             "wire",
             HeraldConfig.load(
-                ConfigFactory.parseMap(Map.of("pekko.actor.provider", "remote", "pekko.remote.artery.canonical.port", 0))));
+                ConfigFactory.parseMap(Map.of("pekko.actor.provider", "cluster", "pekko.remote.artery.canonical.port", 0))));
     serialization = SerializationExtension.get(system);
     ref = Adapter.spawnAnonymous(system, Behaviors.ignore());
   }
