@@ -60,6 +60,8 @@ class JarSmokeIT {
       }
       ws.sendText("[\"1\",\"1\",\"room:smoke\",\"phx_join\",{}]", true).join();
       assertThat(frames.next()).isEqualTo("[\"1\",\"1\",\"room:smoke\",\"phx_reply\",{\"status\":\"ok\",\"response\":{}}]");
+      // room:* has presence on by default: who is there follows the ok reply (nobody: no user_id)
+      assertThat(frames.next()).isEqualTo("[\"1\",null,\"room:smoke\",\"presence_state\",{}]");
       ws.sendText("[\"1\",\"2\",\"room:smoke\",\"shout\",{\"body\":\"hi\"}]", true).join();
       assertThat(java.util.List.of(frames.next(), frames.next()))
           .containsExactlyInAnyOrder(
