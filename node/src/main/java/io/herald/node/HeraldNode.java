@@ -14,6 +14,7 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.presence.Presence;
 import io.herald.node.presence.PresenceSettings;
 import io.herald.node.config.HeraldSettings;
+import io.herald.node.topic.HistoryPolicy;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
@@ -109,16 +110,10 @@ public final class HeraldNode implements AutoCloseable {
       ClusterFormation.joinAndAwaitUp(system, settings.cluster());
       NodeMetrics metrics = new NodeMetrics();
       ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
-      TopicEntity.initSharding(
-          sharding,
-          new TopicEntity.Settings(
-              settings.topic().idlePassivation(),
-              settings.topic().interestQueryTimeout(),
-              settings.topic().recoveryBuffer(),
-              settings.topic().idempotencyKeys(),
-              settings.topic().forgetPublisherAfter(),
-              settings.topic().rememberedSeqs()),
-          metrics);
+      TopicEntity.Histories histories =
+          TopicEntity.Histories.of(HistoryPolicy.Lookup.fromConfig(resolved.getConfig("herald")), settings.topic().historyMaxBytes());
+      metrics.historyFrom(histories::bytes);
+      TopicEntity.initSharding(sharding, settings.topic(), histories, metrics);
       ActorRef<NodePublisher.Command> publisher =
           Adapter.spawn(
               system,
@@ -128,7 +123,11 @@ public final class HeraldNode implements AutoCloseable {
       ActorRef<NodeFanout.Command> fanout =
           Adapter.spawn(
               system,
-              NodeFanout.create(TopicEntity.owners(sharding), new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics)),
+              NodeFanout.create(
+                  TopicEntity.owners(sharding),
+                  new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics),
+                  histories.policies(),
+                  settings.topic().replayBacklog()),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       Presence presence =
@@ -167,7 +166,7 @@ public final class HeraldNode implements AutoCloseable {
       metrics.clusterMembersFrom(() -> membersByStatus(system));
       ApiServer api =
           ApiServer.bind(
-              settings.api(), Adapter.toTyped(system), publisher, fanout, directory, () -> openSockets(edgeRef), metrics, presence);
+              settings.api(), Adapter.toTyped(system), publisher, fanout, directory, () -> openSockets(edgeRef), metrics, presence, TopicEntity.owners(sharding));
       Optional<WarmUp.Result> warmUp =
           settings.warmUp().enabled()
               ? Optional.of(WarmUp.run(resolved, settings.warmUp(), loops, system, deps, revocations))

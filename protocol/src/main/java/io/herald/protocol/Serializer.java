@@ -28,10 +28,27 @@ public interface Serializer {
   EncodedFrame encodeReply(Reply reply);
 
   /** Encodes a server push on one channel: {@code [join_ref, null, topic, event, payload]}. */
-  EncodedFrame encodePush(String joinRef, String topic, String event, Payload payload);
+  default EncodedFrame encodePush(String joinRef, String topic, String event, Payload payload) {
+    return encodePush(joinRef, null, topic, event, payload);
+  }
+
+  /**
+   * Encodes a server push on one channel with a {@code ref}: {@code [join_ref, ref, topic, event,
+   * payload]} (Herald puts a history topic's seq there). Binary frames have no ref for a push: dropped.
+   */
+  EncodedFrame encodePush(String joinRef, String ref, String topic, String event, Payload payload);
 
   /** Encodes a broadcast as Phoenix's fastlane sends it: {@code [null, null, topic, event, payload]}. */
-  EncodedFrame encodeBroadcast(String topic, String event, Payload payload);
+  default EncodedFrame encodeBroadcast(String topic, String event, Payload payload) {
+    return encodeBroadcast(null, topic, event, payload);
+  }
+
+  /**
+   * Encodes a broadcast with a {@code ref}: {@code [null, ref, topic, event, payload]} (Herald puts a
+   * history topic's seq there; null for Phoenix's own form). Binary frames have no ref for a
+   * broadcast: dropped.
+   */
+  EncodedFrame encodeBroadcast(String ref, String topic, String event, Payload payload);
 
   /** Client side: encodes a client-to-server message. */
   EncodedFrame encodeClientMessage(Message message);

@@ -65,13 +65,13 @@ public final class V1JsonSerializer implements Serializer {
 
   /** V1 carries no join_ref from the server, so {@code joinRef} is not written. */
   @Override
-  public EncodedFrame encodePush(String joinRef, String topic, String event, Payload payload) {
-    return text(object(topic, event, payload, null, null));
+  public EncodedFrame encodePush(String joinRef, String ref, String topic, String event, Payload payload) {
+    return text(object(topic, event, payload, ref, null));
   }
 
   @Override
-  public EncodedFrame encodeBroadcast(String topic, String event, Payload payload) {
-    return text(object(topic, event, payload, null, null));
+  public EncodedFrame encodeBroadcast(String ref, String topic, String event, Payload payload) {
+    return text(object(topic, event, payload, ref, null));
   }
 
   // ---- client side ----

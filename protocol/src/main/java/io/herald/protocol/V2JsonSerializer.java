@@ -60,19 +60,22 @@ public final class V2JsonSerializer implements Serializer {
   }
 
   @Override
-  public EncodedFrame encodePush(String joinRef, String topic, String event, Payload payload) {
+  public EncodedFrame encodePush(String joinRef, String ref, String topic, String event, Payload payload) {
     JsonFrames.requirePayload("payload", payload);
     if (payload instanceof Payload.Binary bin) {
       return new EncodedFrame(true, BinaryFrames.serverPush(joinRef, topic, event, bin.bytes()));
     }
-    return text(array(joinRef, null, topic, event, (Payload.Json) payload));
+    return text(array(joinRef, ref, topic, event, (Payload.Json) payload));
   }
 
   @Override
-  public EncodedFrame encodeBroadcast(String topic, String event, Payload payload) {
+  public EncodedFrame encodeBroadcast(String ref, String topic, String event, Payload payload) {
     JsonFrames.requirePayload("payload", payload);
     if (payload instanceof Payload.Binary bin) {
       return new EncodedFrame(true, BinaryFrames.broadcast(topic, event, bin.bytes()));
+    }
+    if (ref != null) {
+      return text(array(null, ref, topic, event, (Payload.Json) payload));
     }
     JsonFrames.requireName("topic", topic);
     JsonFrames.requireName("event", event);

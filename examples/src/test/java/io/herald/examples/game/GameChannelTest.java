@@ -82,7 +82,7 @@ class GameChannelTest {
     }
 
     @Override
-    public void broadcast(String event, Payload payload) {
+    public void broadcast(String event, Payload payload, String idempotencyKey) {
       broadcasts.add(event + " " + ((Payload.Json) payload).text());
     }
 

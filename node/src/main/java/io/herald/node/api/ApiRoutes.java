@@ -9,6 +9,7 @@ import io.herald.node.socket.SocketDirectory;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.presence.Presence;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.protocol.CloseReason;
@@ -16,6 +17,9 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.RecipientRef;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -68,6 +72,7 @@ final class ApiRoutes extends AllDirectives {
   private final byte[] key;
   private final NodeMetrics metrics;
   private final Presence presence;
+  private final Function<String, RecipientRef<TopicEntity.Command>> owners;
   private final ContentType metricsContentType = ContentTypes.parse(NodeMetrics.contentType());
 
   ApiRoutes(
@@ -78,8 +83,10 @@ final class ApiRoutes extends AllDirectives {
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
       NodeMetrics metrics,
-      Presence presence) {
+      Presence presence,
+      Function<String, RecipientRef<TopicEntity.Command>> owners) {
     this.presence = presence;
+    this.owners = owners;
     this.localDirectory = localDirectory;
     this.metrics = metrics;
     this.settings = settings;
@@ -123,7 +130,14 @@ final class ApiRoutes extends AllDirectives {
                                                     () -> post(() -> withBody(body -> disconnect(id, body)))))),
                                 pathPrefix(
                                     "topics",
-                                    () -> pathPrefix(segment(), topic -> path("presence", () -> get(() -> presence(topic))))),
+                                    () ->
+                                        pathPrefix(
+                                            segment(),
+                                            topic ->
+                                                concat(
+                                                    path("presence", () -> get(() -> presence(topic))),
+                                                    path("history", () -> get(() -> parameterOptional("since", since ->
+                                                        parameterOptional("limit", limit -> history(topic, since, limit)))))))),
                                 path("stats", () -> get(this::stats)))))));
   }
 
@@ -231,6 +245,34 @@ final class ApiRoutes extends AllDirectives {
     return complete(
         HttpResponse.create()
             .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, presence.list(topic).bytes())));
+  }
+
+  /**
+   * Up to {@code limit} (default 100, at most {@link HistoryQuery#MAX_LIMIT}) messages of a topic's
+   * history after {@code since} (default 0), from its owner, and whether they are all there are.
+   */
+  private Route history(String topic, Optional<String> since, Optional<String> limit) {
+    HistoryQuery.Parsed parsed = HistoryQuery.parse(topic, since, limit);
+    if (parsed.problem() != null) {
+      return complete(problem(parsed.problem()));
+    }
+    HistoryQuery query = parsed.query();
+    CompletionStage<TopicEntity.HistoryPage> page =
+        AskPattern.<TopicEntity.Command, TopicEntity.HistoryPage>ask(
+                owners.apply(topic),
+                replyTo -> new TopicEntity.ReadHistory(query.since(), query.limit(), replyTo),
+                settings.publishTimeout(),
+                system.scheduler())
+            .thenApplyAsync(p -> p, executor);
+    return onComplete(
+        page,
+        result -> {
+          if (result.isFailure()) {
+            return complete(problem(Problem.of(503, "topic-unavailable", "Topic unavailable",
+                "the owner of " + topic + " did not answer within " + settings.publishTimeout() + "; retry")));
+          }
+          return complete(json(StatusCodes.OK, HistoryQuery.toJson(mapper, topic, result.get())));
+        });
   }
 
   private Route stats() {

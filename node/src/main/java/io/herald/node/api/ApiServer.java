@@ -6,6 +6,9 @@ import io.herald.node.presence.Presence;
 import io.herald.node.socket.SocketDirectory;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
+import io.herald.node.topic.TopicEntity;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.RecipientRef;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -34,9 +37,10 @@ public final class ApiServer {
       ActorRef<SocketDirectory.Command> localDirectory,
       IntSupplier openSockets,
       NodeMetrics metrics,
-      Presence presence)
+      Presence presence,
+      Function<String, RecipientRef<TopicEntity.Command>> owners)
       throws Exception {
-    ApiRoutes routes = new ApiRoutes(settings, system, publisher, fanout, localDirectory, openSockets, metrics, presence);
+    ApiRoutes routes = new ApiRoutes(settings, system, publisher, fanout, localDirectory, openSockets, metrics, presence, owners);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(settings.bindHost(), settings.port())

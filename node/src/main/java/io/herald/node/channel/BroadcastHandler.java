@@ -17,12 +17,21 @@ import org.slf4j.LoggerFactory;
  * join param, else the {@code user_id} connect param; without any, the socket sees who is present but
  * is not tracked. The meta is the {@code meta} join param, a JSON object of at most
  * {@code herald.presence.max-meta-size} bytes (else the join is refused), or {@code {}}.
+ *
+ * <p>A push whose payload is a JSON object with a top-level {@code "idempotency_key"} string (1 to 256
+ * characters) is broadcast once per key within the topic's idempotency window; another value of it
+ * gets an error reply.
  */
 public final class BroadcastHandler implements ChannelHandler {
   private static final Logger log = LoggerFactory.getLogger(BroadcastHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String KEY_PARAM = "user_id";
   static final String META_PARAM = "meta";
+  /** A push's top-level string that makes its broadcast idempotent (docs/protocol.md), as the HTTP API's. */
+  static final String IDEMPOTENCY_KEY = "idempotency_key";
+  private static final byte[] IDEMPOTENCY_KEY_BYTES = ("\"" + IDEMPOTENCY_KEY + "\"").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+  static final String INVALID_IDEMPOTENCY_KEY = "invalid idempotency_key";
 
   private final boolean presence;
   private final int maxMetaSize;
@@ -88,8 +97,32 @@ public final class BroadcastHandler implements ChannelHandler {
 
   @Override
   public InResult handleIn(String event, Payload payload, ChannelContext context) {
-    context.broadcast(event, payload);
+    String key = null;
+    if (payload instanceof Payload.Json json && mayHoldKey(json.bytes())) {
+      JsonNode value = parse(payload).get(IDEMPOTENCY_KEY);
+      if (value != null) {
+        if (!value.isTextual() || value.asText().isEmpty() || value.asText().length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+          return new InResult.Reply("error", ReplyReason.reason(INVALID_IDEMPOTENCY_KEY));
+        }
+        key = value.asText();
+      }
+    }
+    context.broadcast(event, payload, key);
     return InResult.ok();
+  }
+
+  /** Only payloads that name the key are parsed: most pushes are broadcast without looking inside. */
+  private static boolean mayHoldKey(byte[] bytes) {
+    outer:
+    for (int i = 0; i + IDEMPOTENCY_KEY_BYTES.length <= bytes.length; i++) {
+      for (int j = 0; j < IDEMPOTENCY_KEY_BYTES.length; j++) {
+        if (bytes[i + j] != IDEMPOTENCY_KEY_BYTES[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   private static JsonNode parse(Payload params) {

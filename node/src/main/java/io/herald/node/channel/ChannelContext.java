@@ -19,7 +19,16 @@ public interface ChannelContext {
   Payload joinParams();
 
   /** Broadcasts an event to every subscriber of this topic on every node, the sender included. */
-  void broadcast(String event, Payload payload);
+  default void broadcast(String event, Payload payload) {
+    broadcast(event, payload, null);
+  }
+
+  /**
+   * {@link #broadcast(String, Payload)} once per {@code idempotencyKey} (null: none): a broadcast that
+   * repeats a key the topic saw within {@code herald.topic.idempotency-window} is not delivered again,
+   * and the push's reply waits for the first one's number as usual.
+   */
+  void broadcast(String event, Payload payload, String idempotencyKey);
 
   /** Pushes an event to this socket only, on this channel. */
   void push(String event, Payload payload);

@@ -123,14 +123,25 @@ public record HeraldSettings(
       RateLimit rateLimit,
       int sendBufferSize) {}
 
-  /** Topic entities. */
+  /**
+   * Topic entities. A publisher silent for {@code forgetPublisherAfter} is forgotten; the seqs of its
+   * last {@code rememberedSeqs} publishes answer its re-sends. Idempotency keys are kept for
+   * {@code idempotencyWindow}, at most {@code idempotencyKeys} per topic. The histories of one node's
+   * topics hold at most {@code historyMaxBytes} together; a history page of the HTTP API about
+   * {@code historyPageBytes}; a rejoining subscriber's messages held while its replay is written, at
+   * most {@code replayBacklog}.
+   */
   public record Topic(
       Duration idlePassivation,
       Duration interestQueryTimeout,
       int recoveryBuffer,
       int idempotencyKeys,
+      Duration idempotencyWindow,
       Duration forgetPublisherAfter,
-      int rememberedSeqs) {}
+      int rememberedSeqs,
+      long historyMaxBytes,
+      long historyPageBytes,
+      int replayBacklog) {}
 
   /** This node's publishes on their way to the topic owners (NodePublisher). */
   public record Publish(
@@ -273,9 +284,13 @@ public record HeraldSettings(
             h.getDuration("topic.idle-passivation"),
             h.getDuration("topic.interest-query-timeout"),
             h.getInt("topic.recovery-buffer"),
-            h.getInt("topic.idempotency-keys"),
+            atLeast(h, "topic.idempotency-keys", 1),
+            h.getDuration("topic.idempotency-window"),
             forgetPublisherAfter(h),
-            atLeast(h, "topic.remembered-seqs", 1)),
+            atLeast(h, "topic.remembered-seqs", 1),
+            h.getBytes("topic.history-max-bytes"),
+            h.getBytes("topic.history-page-bytes"),
+            atLeast(h, "topic.replay-backlog", 1)),
         new Publish(
             h.getDuration("publish.resend-after"),
             h.getDuration("publish.deadline"),

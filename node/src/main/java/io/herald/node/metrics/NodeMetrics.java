@@ -86,6 +86,27 @@ public final class NodeMetrics {
   public final Counter presenceDiffs =
       Counter.builder().name("herald_presence_diffs_total").help("presence_diff batches pushed to this node's subscribers, one per topic per batch").register(registry);
 
+  /** Publishes whose idempotency key the topic's owner had seen within its window: not delivered again. */
+  public final Counter publishesIdempotent =
+      Counter.builder().name("herald_publishes_idempotent_total").help("Publishes answered with an earlier publish's seq because their idempotency key repeated, not delivered again").register(registry);
+
+  /** Rejoins with since and epoch answered by topic owners on this node, by outcome. */
+  public final Counter recoveries =
+      Counter.builder().name("herald_recoveries_total").help("Rejoins with since and epoch answered by topic owners on this node, by outcome: recovered or the reason it was not").labelNames("outcome").register(registry);
+
+  /** Messages replayed to rejoining subscribers of this node. */
+  public final Counter replayed =
+      Counter.builder().name("herald_replayed_messages_total").help("Missed messages written to rejoining sockets of this node").register(registry);
+
+  /** Registers the history gauge: bytes the topic histories on this node hold. */
+  public void historyFrom(java.util.function.LongSupplier bytes) {
+    GaugeWithCallback.builder()
+        .name("herald_history_bytes")
+        .help("Bytes held by the histories of the topic owners on this node (payloads, events, per-message overhead)")
+        .callback(cb -> cb.call(bytes.getAsLong()))
+        .register(registry);
+  }
+
   /** Topic entities (owners) living on this node; updated by the entities themselves. */
   public final AtomicInteger topicEntities = new AtomicInteger();
 

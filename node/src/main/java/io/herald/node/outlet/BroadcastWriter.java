@@ -21,9 +21,10 @@ public interface BroadcastWriter {
   Audience prepare(Collection<Recipient> recipients);
 
   /**
-   * Writes {@code event} to every recipient of {@code audience} whose channel does not intercept it.
+   * Writes {@code event} to every recipient of {@code audience} whose channel does not intercept it,
+   * with {@code ref} in the frame's ref slot (a history topic's seq; null as Phoenix).
    * {@code numberedAtMillis} is when the topic's owner numbered the message (wall clock), for the
    * latency metric. Never throws for a failed socket.
    */
-  void write(Audience audience, String topic, String event, Payload payload, long numberedAtMillis);
+  void write(Audience audience, String topic, String ref, String event, Payload payload, long numberedAtMillis);
 }

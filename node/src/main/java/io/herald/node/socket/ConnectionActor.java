@@ -15,7 +15,10 @@ import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.Subscriber;
 import io.herald.protocol.CloseReason;
+import io.herald.node.topic.HistoryEntry;
 import io.herald.protocol.EncodedFrame;
+import io.herald.protocol.JoinRecovery;
+import io.herald.protocol.RecoveryReason;
 import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.ProtocolException;
@@ -70,10 +73,10 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   public record CloseSocket(CloseReason reason) implements Command {}
 
   /** {@link NodeFanout} confirms the subscription behind the join {@code joinRef}. */
-  private record Subscribed(String topic, String joinRef, long epoch) implements Command {}
+  private record Subscribed(String topic, String joinRef, NodeFanout.Joined joined) implements Command {}
 
-  /** A broadcast of an event the topic's handler intercepts. */
-  private record Intercepted(String topic, String event, Payload payload) implements Command {}
+  /** A broadcast of an event the topic's handler intercepts; {@code ref} is its seq on a history topic. */
+  private record Intercepted(String topic, String event, Payload payload, String ref) implements Command {}
 
   private record JoinTimedOut(String topic, String joinRef) implements Command {}
 
@@ -101,13 +104,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
   /** This socket as the node fan-out sees it: news for the actor go through its mailbox. */
   private record SocketSubscriber(ActorRef<Command> self, SocketOutlet outlet) implements Subscriber {
     @Override
-    public void subscribed(String topic, String joinRef, long epoch) {
-      self.tell(new Subscribed(topic, joinRef, epoch));
+    public void subscribed(String topic, String joinRef, NodeFanout.Joined joined) {
+      self.tell(new Subscribed(topic, joinRef, joined));
     }
 
     @Override
-    public void intercepted(String topic, String event, Payload payload) {
-      self.tell(new Intercepted(topic, event, payload));
+    public void intercepted(String topic, String event, Payload payload, String ref) {
+      self.tell(new Intercepted(topic, event, payload, ref));
     }
   }
 
@@ -137,8 +140,8 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     }
 
     @Override
-    public void broadcast(String event, Payload payload) {
-      deps.publisher().tell(NodePublisher.Publish.unacknowledged(topic, event, payload.bytes(), payload instanceof Payload.Binary));
+    public void broadcast(String event, Payload payload, String idempotencyKey) {
+      deps.publisher().tell(new NodePublisher.Publish(topic, event, payload.bytes(), payload instanceof Payload.Binary, null, 0, idempotencyKey));
     }
 
     @Override
@@ -324,10 +327,13 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return;
     }
     Payload okReply = ((ChannelHandler.JoinResult.Ok) result).reply();
-    JoinedChannel joined = new JoinedChannel(this, topic, joinRef, m.ref(), handler, okReply, m.payload());
+    JoinRecovery.Request recovery = JoinRecovery.parse(m.payload());
+    JoinedChannel joined =
+        new JoinedChannel(this, topic, joinRef, m.ref(), handler, okReply, m.payload(), recovery instanceof JoinRecovery.Invalid);
     channels.put(topic, joined);
     pendingJoin = joined;
-    deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, subscriber, handler.intercepts()));
+    NodeFanout.Resume resume = recovery instanceof JoinRecovery.Resume r ? new NodeFanout.Resume(r.since(), r.epoch()) : null;
+    deps.fanout().tell(new NodeFanout.Subscribe(topic, joinRef, subscriber, handler.intercepts(), resume));
     joined.joinTimer(ctx.scheduleOnce(deps.settings().joinTimeout(), ctx.getSelf(), new JoinTimedOut(topic, joinRef)));
   }
 
@@ -339,9 +345,19 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
     ch.cancelJoinTimer();
     ch.state = JoinedChannel.State.JOINED;
     deps.metrics().joins.labelValues("ok").inc();
-    send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", ch.joinReply)));
+    NodeFanout.Joined joined = subscribed.joined();
+    Payload okReply = ch.joinReply;
+    if (joined.history()) {
+      String reason = ch.invalidRecovery ? RecoveryReason.INVALID_SINCE.wire() : joined.reason();
+      okReply = JoinRecovery.reply(ch.joinReply, joined.epoch(), joined.seq(), joined.recovered(), reason);
+    }
+    Payload reply = okReply;
+    send(s -> s.encodeReply(new Reply(ch.joinRef, ch.joinPushRef, ch.topic, "ok", reply)));
     try {
       ch.afterJoin();
+      if (!joined.replay().isEmpty()) {
+        replay(ch, joined.replay());
+      }
     } catch (RuntimeException e) {
       crash(ch, e);
     }
@@ -349,6 +365,24 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       joinAnswered();
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Writes what a rejoining channel missed, as the broadcasts it would have got, then lets the fan-out
+   * write it the messages that came meanwhile (docs/protocol.md, "History and recovery").
+   */
+  private void replay(JoinedChannel ch, java.util.List<HistoryEntry> missed) {
+    for (HistoryEntry e : missed) {
+      Payload payload = e.binary() ? new Payload.Binary(e.payload()) : new Payload.Json(e.payload());
+      String ref = Long.toString(e.seq());
+      if (ch.handler.intercepts().contains(e.event())) {
+        handleOut(ch, e.event(), payload, ref);
+      } else {
+        send(s -> s.encodeBroadcast(ref, ch.topic, e.event(), payload));
+      }
+    }
+    deps.metrics().replayed.inc(missed.size());
+    deps.fanout().tell(new NodeFanout.CaughtUp(ch.topic, subscriber));
   }
 
   private Behavior<Command> onJoinTimedOut(JoinTimedOut timeout) {
@@ -439,14 +473,18 @@ public final class ConnectionActor extends ExtensibleBehavior<ConnectionActor.Co
       return Behaviors.same();
     }
     try {
-      ChannelHandler.OutResult out = ch.handler.handleOut(intercepted.event(), intercepted.payload(), ch);
-      if (out instanceof ChannelHandler.OutResult.Push push) {
-        ch.push(intercepted.event(), push.payload());
-      }
+      handleOut(ch, intercepted.event(), intercepted.payload(), intercepted.ref());
     } catch (RuntimeException e) {
       crash(ch, e);
     }
     return Behaviors.same();
+  }
+
+  private static void handleOut(JoinedChannel ch, String event, Payload payload, String ref) {
+    ChannelHandler.OutResult out = ch.handler.handleOut(event, payload, ch);
+    if (out instanceof ChannelHandler.OutResult.Push push) {
+      ch.push(event, push.payload(), ref);
+    }
   }
 
   /** The expiry timer fired: close if the token has expired, else (an exp past the timer's horizon) set it again. */

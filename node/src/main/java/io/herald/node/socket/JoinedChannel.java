@@ -42,6 +42,8 @@ final class JoinedChannel implements ChannelContext {
   final ChannelHandler handler;
   final Payload joinReply;
   private final Payload joinParams;
+  /** The join's since or epoch could not be read: its reply says so (the join itself goes on). */
+  final boolean invalidRecovery;
   State state = State.JOINING;
   /** Presence entries this channel tracks, by key; made on the first track. */
   private Map<String, PresenceEntry> tracked;
@@ -62,8 +64,10 @@ final class JoinedChannel implements ChannelContext {
       String joinPushRef,
       ChannelHandler handler,
       Payload joinReply,
-      Payload joinParams) {
+      Payload joinParams,
+      boolean invalidRecovery) {
     this.socket = socket;
+    this.invalidRecovery = invalidRecovery;
     this.joinParams = joinParams;
     this.topic = topic;
     this.joinRef = joinRef;
@@ -216,13 +220,19 @@ final class JoinedChannel implements ChannelContext {
   }
 
   @Override
-  public void broadcast(String event, Payload payload) {
+  public void broadcast(String event, Payload payload, String idempotencyKey) {
     publishedInCall++;
-    socket.publisher().tell(new NodePublisher.Publish(topic, event, payload.bytes(), payload instanceof Payload.Binary, socket.publishAcks(), call, null));
+    socket.publisher().tell(new NodePublisher.Publish(
+        topic, event, payload.bytes(), payload instanceof Payload.Binary, socket.publishAcks(), call, idempotencyKey));
   }
 
   @Override
   public void push(String event, Payload payload) {
-    socket.send(s -> s.encodePush(joinRef, topic, event, payload));
+    push(event, payload, null);
+  }
+
+  /** A push with {@code ref} in its ref slot: an intercepted broadcast's seq on a history topic. */
+  void push(String event, Payload payload, String ref) {
+    socket.send(s -> s.encodePush(joinRef, ref, topic, event, payload));
   }
 }

@@ -28,6 +28,13 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * leave unregisters it. A delivery goes to the {@link BroadcastWriter}, which encodes it once per wire
  * format and shares it among the sockets; events a channel intercepts go to its socket instead.
  *
+ * <p>A socket that rejoins a topic with history with {@code since} and {@code epoch} ({@link Resume})
+ * is kept out of the topic's audience while the owner replays what it missed: the owner sends the
+ * replay ({@link Replayed}, {@link ReplayEnd}) behind every {@link Deliver} it sent before, so every
+ * message up to the replay's end is in it and every later one comes after it. The socket gets the
+ * replay with its join ({@link Subscriber#subscribed}), writes it, and says {@link CaughtUp}; messages
+ * that arrived meanwhile are written to it then, and it joins the audience.
+ *
  * <p>The state is local to this node and dies with it; sockets die with it too.
  */
 public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
@@ -52,10 +59,43 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   /**
    * Subscribe a socket, whose channel hands the events in {@code intercepts} to its handler; the
-   * subscriber is told {@link Subscriber#subscribed} once the topic's owner knows this node.
+   * subscriber is told {@link Subscriber#subscribed} once the topic's owner knows this node, and, with
+   * a {@code resume}, once the owner answered it.
    */
-  public record Subscribe(String topic, String joinRef, Subscriber subscriber, Set<String> intercepts)
-      implements Command {}
+  public record Subscribe(String topic, String joinRef, Subscriber subscriber, Set<String> intercepts, Resume resume)
+      implements Command {
+    public Subscribe(String topic, String joinRef, Subscriber subscriber, Set<String> intercepts) {
+      this(topic, joinRef, subscriber, intercepts, null);
+    }
+  }
+
+  /** A rejoin's last seen message: {@code since} of {@code epoch}. */
+  public record Resume(long since, long epoch) {}
+
+  /**
+   * What a subscription starts from: the owner's {@code epoch} and the latest {@code seq} before the
+   * subscriber's first live message; whether the topic keeps {@code history}; for a {@link Resume},
+   * whether it was {@code recovered} (the messages in {@code replay}, to write before any other) or the
+   * {@code reason} it was not ("" when recovered or not asked).
+   */
+  public record Joined(long epoch, long seq, boolean history, boolean recovered, String reason, List<HistoryEntry> replay) {}
+
+  /** The socket wrote its replay: later messages of the topic may be written to it. */
+  public record CaughtUp(String topic, Subscriber subscriber) implements Command {}
+
+  /** One message of a replay {@code request}, from the topic's owner. */
+  public record Replayed(
+      String topic, long request, long seq, String event, byte[] payload, boolean binary, long atMillis)
+      implements Command, CborSerializable {}
+
+  /**
+   * The end of a replay {@code request}: the owner's {@code epoch} and {@code seq} (the replay's last,
+   * or the latest when nothing was replayed); {@code history}: whether the topic keeps any;
+   * {@code recovered} or the {@code reason} why not ("" when recovered or without history).
+   */
+  public record ReplayEnd(
+      String topic, long request, long epoch, long seq, boolean history, boolean recovered, String reason)
+      implements Command, CborSerializable {}
 
   /** Remove a socket's subscription (leave, duplicate join, socket closed). */
   public record Unsubscribe(String topic, Subscriber subscriber) implements Command {}
@@ -80,7 +120,19 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   /** {@code owners} finds a topic's {@link TopicEntity} (in a node, {@link TopicEntity#owners}). */
   public static Behavior<Command> create(Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
-    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer));
+    return create(owners, writer, HistoryPolicy.Lookup.NONE, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@code histories} says which topics keep history (their broadcasts carry their seq); a rejoining
+   * subscriber's live messages are held, at most {@code replayBacklog}, while it writes its replay.
+   */
+  public static Behavior<Command> create(
+      Function<String, RecipientRef<TopicEntity.Command>> owners,
+      BroadcastWriter writer,
+      HistoryPolicy.Lookup histories,
+      int replayBacklog) {
+    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer, histories, replayBacklog));
   }
 
   /** Local view of one topic. */
@@ -90,21 +142,73 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     BroadcastWriter.Audience audience;
     boolean registered;
     boolean registering;
+    final boolean history;
     long epoch;
+    /** The latest seq this node saw of the topic (registration or delivery). */
+    long seq;
     int intercepting;
+    /** Subscribers not in the audience (recovering); the audience is made without them. */
+    int recovering;
+
+    LocalTopic(boolean history) {
+      this.history = history;
+    }
   }
 
-  private record Subscription(String joinRef, Set<String> intercepts, boolean confirmed) {}
+  /** Where a subscription is: {@code audience} when live messages are written to it. */
+  private enum Stage {
+    /** Waiting for the owner to acknowledge this node; in the audience (read-your-join). */
+    REGISTERING,
+    /** Waiting for the owner's replay; what arrives meanwhile is in it. */
+    AWAITING_REPLAY,
+    /** The socket writes its replay; live messages wait in the backlog. */
+    CATCHING_UP,
+    LIVE
+  }
+
+  private static final class Subscription {
+    final String joinRef;
+    final Set<String> intercepts;
+    Stage stage;
+    /** Replay request number while awaiting it, and what came of it so far. */
+    long request;
+    List<HistoryEntry> replay;
+    /** Live messages held while catching up. */
+    List<Deliver> backlog;
+
+    Subscription(String joinRef, Set<String> intercepts, Stage stage) {
+      this.joinRef = joinRef;
+      this.intercepts = intercepts;
+      this.stage = stage;
+    }
+
+    boolean inAudience() {
+      return stage == Stage.REGISTERING || stage == Stage.LIVE;
+    }
+  }
+
+  /** A replay under way: whose it is. */
+  private record ReplayFor(String topic, Subscriber subscriber) {}
 
   private final Function<String, RecipientRef<TopicEntity.Command>> owners;
   private final BroadcastWriter writer;
+  private final HistoryPolicy.Lookup histories;
+  private final int replayBacklog;
   private final Map<String, LocalTopic> topics = new HashMap<>();
+  private final Map<Long, ReplayFor> replays = new HashMap<>();
+  private long requests;
 
   private NodeFanout(
-      ActorContext<Command> ctx, Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
+      ActorContext<Command> ctx,
+      Function<String, RecipientRef<TopicEntity.Command>> owners,
+      BroadcastWriter writer,
+      HistoryPolicy.Lookup histories,
+      int replayBacklog) {
     super(ctx);
     this.owners = owners;
     this.writer = writer;
+    this.histories = histories;
+    this.replayBacklog = replayBacklog;
   }
 
   // Handlers answer Behaviors.same(), not this: Adapter.spawn runs the actor under a stop supervisor,
@@ -118,6 +222,9 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(TopicRegistered.class, this::onRegistered)
         .onMessage(InterestQuery.class, this::onInterestQuery)
+        .onMessage(Replayed.class, this::onReplayed)
+        .onMessage(ReplayEnd.class, this::onReplayEnd)
+        .onMessage(CaughtUp.class, this::onCaughtUp)
         .onMessage(GetLocalStats.class, this::onGetLocalStats)
         .build();
   }
@@ -139,24 +246,38 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   }
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
-    LocalTopic topic = topics.computeIfAbsent(subscribe.topic(), t -> new LocalTopic());
-    Subscription previous =
-        topic.subscribers.put(
-            subscribe.subscriber(), new Subscription(subscribe.joinRef(), subscribe.intercepts(), topic.registered));
-    if (previous != null && !previous.intercepts().isEmpty()) {
-      topic.intercepting--;
+    String name = subscribe.topic();
+    LocalTopic topic = topics.computeIfAbsent(name, t -> new LocalTopic(histories.of(t).keeps()));
+    boolean resuming = subscribe.resume() != null && topic.history;
+    Stage stage = resuming ? Stage.AWAITING_REPLAY : topic.registered ? Stage.LIVE : Stage.REGISTERING;
+    Subscription subscription = new Subscription(subscribe.joinRef(), subscribe.intercepts(), stage);
+    Subscription previous = topic.subscribers.put(subscribe.subscriber(), subscription);
+    if (previous != null) {
+      forget(topic, previous);
     }
-    if (!subscribe.intercepts().isEmpty()) {
+    if (!subscription.intercepts.isEmpty()) {
       topic.intercepting++;
     }
     topic.audience = null;
-    if (topic.registered) {
-      subscribe.subscriber().subscribed(subscribe.topic(), subscribe.joinRef(), topic.epoch);
-    } else if (!topic.registering) {
+    if (!topic.registered && !topic.registering) {
       topic.registering = true;
-      entity(subscribe.topic()).tell(new TopicEntity.Register(getContext().getSelf()));
+      entity(name).tell(new TopicEntity.Register(getContext().getSelf()));
+    }
+    if (resuming) {
+      // Behind the registration, if one was sent: the owner answers both in order.
+      topic.recovering++;
+      subscription.request = ++requests;
+      subscription.replay = new ArrayList<>();
+      replays.put(subscription.request, new ReplayFor(name, subscribe.subscriber()));
+      entity(name).tell(new TopicEntity.Recover(getContext().getSelf(), subscription.request, subscribe.resume().since(), subscribe.resume().epoch()));
+    } else if (topic.registered) {
+      subscribe.subscriber().subscribed(name, subscribe.joinRef(), plainJoin(topic));
     }
     return Behaviors.same();
+  }
+
+  private static Joined plainJoin(LocalTopic topic) {
+    return new Joined(topic.epoch, topic.seq, topic.history, false, "", List.of());
   }
 
   private Behavior<Command> onRegistered(TopicRegistered registered) {
@@ -169,14 +290,93 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     topic.registering = false;
     topic.registered = true;
     topic.epoch = registered.epoch();
+    topic.seq = registered.seq();
     for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
       Subscription s = e.getValue();
-      if (!s.confirmed()) {
-        e.setValue(new Subscription(s.joinRef(), s.intercepts(), true));
-        e.getKey().subscribed(registered.topic(), s.joinRef(), topic.epoch);
+      if (s.stage == Stage.REGISTERING) {
+        s.stage = Stage.LIVE;
+        e.getKey().subscribed(registered.topic(), s.joinRef, plainJoin(topic));
       }
     }
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onReplayed(Replayed replayed) {
+    Subscription s = awaitingReplay(replayed.request());
+    if (s != null) {
+      s.replay.add(new HistoryEntry(replayed.seq(), replayed.event(), replayed.payload(), replayed.binary(), replayed.atMillis()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReplayEnd(ReplayEnd end) {
+    Subscription s = awaitingReplay(end.request());
+    ReplayFor whose = replays.remove(end.request());
+    if (s == null) {
+      return Behaviors.same(); // the socket left meanwhile
+    }
+    LocalTopic topic = topics.get(whose.topic());
+    // Every Deliver the owner sent before this answer has arrived; the replay holds those after since.
+    topic.epoch = end.epoch();
+    topic.seq = Math.max(topic.seq, end.seq());
+    List<HistoryEntry> replay = end.recovered() ? s.replay : List.of();
+    s.replay = null;
+    Joined joined = new Joined(end.epoch(), end.seq(), end.history(), end.recovered(), end.reason(), replay);
+    if (replay.isEmpty()) {
+      live(topic, s);
+    } else {
+      s.stage = Stage.CATCHING_UP;
+      s.backlog = new ArrayList<>();
+    }
+    whose.subscriber().subscribed(whose.topic(), s.joinRef, joined);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCaughtUp(CaughtUp caughtUp) {
+    LocalTopic topic = topics.get(caughtUp.topic());
+    Subscription s = topic == null ? null : topic.subscribers.get(caughtUp.subscriber());
+    if (s == null || s.stage != Stage.CATCHING_UP) {
+      return Behaviors.same();
+    }
+    if (!s.backlog.isEmpty()) {
+      BroadcastWriter.Audience one =
+          writer.prepare(List.of(new BroadcastWriter.Recipient(caughtUp.subscriber().outlet(), s.intercepts)));
+      for (Deliver d : s.backlog) {
+        if (s.intercepts.contains(d.event())) {
+          caughtUp.subscriber().intercepted(d.topic(), d.event(), payloadOf(d), refOf(topic, d));
+        }
+        writer.write(one, d.topic(), refOf(topic, d), d.event(), payloadOf(d), d.numberedAtMillis());
+      }
+    }
+    s.backlog = null;
+    live(topic, s);
+    return Behaviors.same();
+  }
+
+  private static void live(LocalTopic topic, Subscription s) {
+    s.stage = Stage.LIVE;
+    topic.recovering--;
+    topic.audience = null;
+  }
+
+  private Subscription awaitingReplay(long request) {
+    ReplayFor whose = replays.get(request);
+    LocalTopic topic = whose == null ? null : topics.get(whose.topic());
+    Subscription s = topic == null ? null : topic.subscribers.get(whose.subscriber());
+    return s != null && s.stage == Stage.AWAITING_REPLAY && s.request == request ? s : null;
+  }
+
+  /** A subscription ends (replaced, left): its counts go, and a replay under way is forgotten. */
+  private void forget(LocalTopic topic, Subscription s) {
+    if (!s.intercepts.isEmpty()) {
+      topic.intercepting--;
+    }
+    if (!s.inAudience()) {
+      topic.recovering--;
+    }
+    if (s.stage == Stage.AWAITING_REPLAY) {
+      replays.remove(s.request);
+    }
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
@@ -188,9 +388,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (removed == null) {
       return Behaviors.same();
     }
-    if (!removed.intercepts().isEmpty()) {
-      topic.intercepting--;
-    }
+    forget(topic, removed);
     topic.audience = null;
     if (topic.subscribers.isEmpty()) {
       topics.remove(unsubscribe.topic());
@@ -211,38 +409,76 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     // unnumbered deliveries (seq 0, from a NodePublisher while the owner is unreachable) have none.
     if (deliver.seq() != NodePublisher.Published.UNNUMBERED) {
       topic.epoch = deliver.epoch();
+      topic.seq = deliver.seq();
     }
-    Payload payload = deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
-    write(topic, deliver.topic(), deliver.event(), payload, deliver.numberedAtMillis());
+    if (topic.recovering > 0) {
+      for (Subscription s : topic.subscribers.values()) {
+        if (s.stage == Stage.CATCHING_UP) {
+          if (s.backlog.size() >= replayBacklog) {
+            // Its socket could not write the replay while this many messages came: too slow.
+            getContext().getLog().warn("topic {}: a rejoining socket fell {} messages behind its replay", deliver.topic(), s.backlog.size());
+            s.backlog.clear();
+            closeSlow(topic, s);
+          } else {
+            s.backlog.add(deliver);
+          }
+        }
+      }
+    }
+    write(topic, deliver.topic(), refOf(topic, deliver), deliver.event(), payloadOf(deliver), deliver.numberedAtMillis());
     return Behaviors.same();
+  }
+
+  private void closeSlow(LocalTopic topic, Subscription s) {
+    for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
+      if (e.getValue() == s) {
+        e.getKey().outlet().close(io.herald.protocol.CloseReason.SLOW_CONSUMER);
+        return;
+      }
+    }
+  }
+
+  private static Payload payloadOf(Deliver deliver) {
+    return deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
+  }
+
+  /** The frame's ref: a history topic's seq (docs/protocol.md), else none, as Phoenix. */
+  private static String refOf(LocalTopic topic, Deliver deliver) {
+    return topic.history && deliver.seq() != NodePublisher.Published.UNNUMBERED ? Long.toString(deliver.seq()) : null;
   }
 
   private Behavior<Command> onLocalBroadcast(LocalBroadcast broadcast) {
     LocalTopic topic = topics.get(broadcast.topic());
     if (topic != null && !topic.subscribers.isEmpty()) {
-      write(topic, broadcast.topic(), broadcast.event(), broadcast.payload(), System.currentTimeMillis());
+      write(topic, broadcast.topic(), null, broadcast.event(), broadcast.payload(), System.currentTimeMillis());
     }
     return Behaviors.same();
   }
 
-  /** Hands an event to the channels that intercept it, and to the writer for everyone else. */
-  private void write(LocalTopic topic, String name, String event, Payload payload, long numberedAtMillis) {
+  /** Hands an event to the channels that intercept it, and to the writer for everyone else in the audience. */
+  private void write(LocalTopic topic, String name, String ref, String event, Payload payload, long numberedAtMillis) {
     if (topic.intercepting > 0) {
       for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
-        if (e.getValue().intercepts().contains(event)) {
-          e.getKey().intercepted(name, event, payload);
+        Subscription s = e.getValue();
+        // A catching-up socket's intercepted events wait in its backlog with the rest.
+        if (s.inAudience() && s.intercepts.contains(event)) {
+          e.getKey().intercepted(name, event, payload, ref);
         }
       }
     }
     if (topic.audience == null) {
       topic.audience = writer.prepare(recipients(topic));
     }
-    writer.write(topic.audience, name, event, payload, numberedAtMillis);
+    writer.write(topic.audience, name, ref, event, payload, numberedAtMillis);
   }
 
   private static List<BroadcastWriter.Recipient> recipients(LocalTopic topic) {
     List<BroadcastWriter.Recipient> recipients = new ArrayList<>(topic.subscribers.size());
-    topic.subscribers.forEach((s, sub) -> recipients.add(new BroadcastWriter.Recipient(s.outlet(), sub.intercepts())));
+    topic.subscribers.forEach((s, sub) -> {
+      if (sub.inAudience()) {
+        recipients.add(new BroadcastWriter.Recipient(s.outlet(), sub.intercepts));
+      }
+    });
     return recipients;
   }
 

@@ -1,11 +1,13 @@
 package io.herald.node.topic;
 
 import io.herald.node.cluster.CborSerializable;
+import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.protocol.RecoveryReason;
 import io.herald.node.dispatch.SameLoopExecutorConfigurator;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -38,7 +40,12 @@ import org.apache.pekko.cluster.typed.Cluster;
  * and knows nothing: before serving, it asks every member's {@link NodeFanout} whether it has
  * subscribers of the topic (one message per node), holding publishes meanwhile in a bounded buffer.
  * It passivates itself once no node has been interested for {@code herald.topic.idle-passivation}.
- * Idempotency keys are remembered per incarnation only.
+ *
+ * <p>A topic whose {@link HistoryPolicy} keeps history holds its last messages ({@link TopicHistory}):
+ * a rejoining subscriber's node asks {@link Recover} and gets the messages after its {@code since} as
+ * {@link NodeFanout.Replayed}, then {@link NodeFanout.ReplayEnd}, behind every {@link NodeFanout.Deliver}
+ * sent before, so the node knows where the replay ends and live delivery begins. History, epoch and
+ * idempotency keys belong to the incarnation and die with it.
  *
  * <p>Publishes come from each node's {@link NodePublisher}, which sends them again until acknowledged;
  * {@link PublisherStreams} numbers each once, in its publisher's send order.
@@ -83,16 +90,23 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public record Interest(ActorRef<NodeFanout.Command> node, boolean interested) implements Command {}
 
   /**
-   * Settings of every topic entity. A publisher silent for {@code forgetPublisherAfter} is forgotten;
-   * the seqs of its last {@code rememberedSeqs} publishes answer its re-sends.
+   * A subscriber of {@code node} rejoins with the last {@code since} it saw of {@code epoch}: answered
+   * with the messages after it ({@link NodeFanout.Replayed}, if this incarnation holds all of them) and
+   * {@link NodeFanout.ReplayEnd}, tagged {@code request}.
    */
-  public record Settings(
-      Duration idlePassivation,
-      Duration interestQueryTimeout,
-      int recoveryBuffer,
-      int idempotencyKeys,
-      Duration forgetPublisherAfter,
-      int rememberedSeqs) {}
+  public record Recover(ActorRef<NodeFanout.Command> node, long request, long since, long epoch) implements Command {}
+
+  /** Up to {@code limit} messages of the history after {@code since}, for the HTTP API. */
+  public record ReadHistory(long since, int limit, ActorRef<HistoryPage> replyTo) implements Command {}
+
+  /**
+   * A page of a topic's history: {@code complete} when no message after {@code since} is missing from it
+   * or from the pages after it; {@code more} when the page stopped at its limit or size. {@code history}
+   * says whether the topic keeps history at all.
+   */
+  public record HistoryPage(
+      long epoch, long seq, boolean history, List<HistoryEntry> entries, boolean complete, boolean more)
+      implements CborSerializable {}
 
   private enum IdleCheck implements Command {
     INSTANCE
@@ -107,9 +121,24 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     INSTANCE
   }
 
-  public static void initSharding(ClusterSharding sharding, Settings settings, NodeMetrics metrics) {
+  /** Every node's topic entities and their histories: how much history, and the node's byte budget for it. */
+  public record Histories(HistoryPolicy.Lookup policies, TopicHistory.Budget budget) {
+    public static Histories of(HistoryPolicy.Lookup policies, long maxBytes) {
+      return new Histories(policies, new TopicHistory.Budget(maxBytes));
+    }
+
+    /** The bytes the node's histories hold now. */
+    public long bytes() {
+      return budget.used();
+    }
+  }
+
+  public static void initSharding(
+      ClusterSharding sharding, HeraldSettings.Topic settings, Histories histories, NodeMetrics metrics) {
     sharding.init(
-        Entity.of(KEY, ctx -> create(owners(sharding).apply(ctx.getEntityId()), ctx.getEntityId(), ctx.getShard(), settings, metrics))
+        Entity.of(
+                KEY,
+                ctx -> create(owners(sharding).apply(ctx.getEntityId()), ctx.getEntityId(), ctx.getShard(), settings, histories, metrics))
             .withStopMessage(Stop.INSTANCE)
             .withEntityProps(SameLoopExecutorConfigurator.DISPATCHER));
   }
@@ -132,17 +161,18 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       RecipientRef<Command> viaShard,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
-      Settings settings,
+      HeraldSettings.Topic settings,
+      Histories histories,
       NodeMetrics metrics) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, viaShard, topic, shard, settings, metrics)));
+        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, viaShard, topic, shard, settings, histories, metrics)));
   }
 
   private final RecipientRef<Command> viaShard;
   private final String topic;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
-  private final Settings settings;
+  private final HeraldSettings.Topic settings;
   private final NodeMetrics metrics;
   private final long epoch;
   private final Set<ActorRef<NodeFanout.Command>> nodes = new HashSet<>();
@@ -153,14 +183,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** Publishers that asked who owns the topic while the interest query runs. */
   private final Set<ActorRef<NodePublisher.Command>> heldOwnerQueries = new HashSet<>();
   private final PublisherStreams<ActorRef<NodePublisher.Command>> publishers;
-  /** Recent idempotency keys and the seq they got, oldest first, at most settings.idempotencyKeys. */
-  private final java.util.LinkedHashMap<String, Long> recentKeys =
-      new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
-          return size() > settings.idempotencyKeys();
-        }
-      };
+  private final IdempotencyWindow recentKeys;
+  /** The last messages, when the topic's policy keeps history; null otherwise. */
+  private final TopicHistory history;
   private long seq;
   private long droppedWhileRecovering;
   private boolean stopping;
@@ -171,7 +196,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       RecipientRef<Command> viaShard,
       String topic,
       ActorRef<ClusterSharding.ShardCommand> shard,
-      Settings settings,
+      HeraldSettings.Topic settings,
+      Histories histories,
       NodeMetrics metrics) {
     super(ctx);
     this.metrics = metrics;
@@ -180,9 +206,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     this.shard = shard;
     this.timers = timers;
     this.settings = settings;
-    // Positive and unlikely to repeat: subscribers compare epochs to detect a new incarnation.
+    // Positive and unlikely to repeat: clients compare epochs to detect a new incarnation.
     this.epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     this.publishers = new PublisherStreams<>(settings.rememberedSeqs(), settings.forgetPublisherAfter().toNanos());
+    this.recentKeys = new IdempotencyWindow(settings.idempotencyWindow().toNanos(), settings.idempotencyKeys());
+    HistoryPolicy policy = histories.policies().of(topic);
+    this.history = policy.keeps() ? new TopicHistory(policy, histories.budget()) : null;
     metrics.topicEntities.incrementAndGet();
     askEveryNodeForInterest();
   }
@@ -215,11 +244,16 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Register.class, this::onRegister)
         .onMessage(Unregister.class, this::onUnregister)
         .onMessage(Interest.class, this::onInterest)
+        .onMessage(Recover.class, this::onRecover)
+        .onMessage(ReadHistory.class, this::onReadHistory)
         .onMessageEquals(InterestQueryTimedOut.INSTANCE, this::onInterestQueryTimedOut)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, stop -> {
           metrics.topicEntities.decrementAndGet();
+          if (history != null) {
+            history.release();
+          }
           return Behaviors.same();
         })
         .build();
@@ -257,26 +291,62 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
     boolean tellOwner = publish.wantOwner() || publishers.isNew(publisher);
     long numbered;
-    Long earlier = publish.idempotencyKey() == null ? null : recentKeys.get(publish.idempotencyKey());
+    long now = System.nanoTime();
+    Long earlier = publish.idempotencyKey() == null ? null : recentKeys.seqOf(publish.idempotencyKey(), now);
     if (earlier != null) {
       numbered = earlier;
+      metrics.publishesIdempotent.inc();
     } else {
       numbered = ++seq;
       if (publish.idempotencyKey() != null) {
-        recentKeys.put(publish.idempotencyKey(), numbered);
+        recentKeys.remember(publish.idempotencyKey(), numbered, now);
       }
       metrics.publishes.inc();
+      long atMillis = System.currentTimeMillis();
+      if (history != null) {
+        history.append(new HistoryEntry(numbered, publish.event(), publish.payload(), publish.binary(), atMillis), atMillis);
+      }
       if (!nodes.isEmpty()) {
         NodeFanout.Deliver deliver =
-            new NodeFanout.Deliver(
-                topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), System.currentTimeMillis());
+            new NodeFanout.Deliver(topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), atMillis);
         for (ActorRef<NodeFanout.Command> node : nodes) {
           node.tell(deliver);
         }
       }
     }
-    publishers.numbered(publisher, publish.pseq(), numbered, System.nanoTime());
+    publishers.numbered(publisher, publish.pseq(), numbered, now);
     publisher.tell(new NodePublisher.Accepted(topic, epoch, numbered, publish.pseq(), tellOwner ? getContext().getSelf() : null));
+  }
+
+  private Behavior<Command> onRecover(Recover recover) {
+    TopicHistory.Recovery recovery;
+    if (history == null) {
+      recovery = null; // the node answers its subscriber as a plain join
+    } else if (recover.epoch() != epoch) {
+      recovery = TopicHistory.Recovery.refused(RecoveryReason.EPOCH_CHANGED);
+    } else {
+      recovery = history.after(recover.since(), seq, System.currentTimeMillis());
+    }
+    if (recovery != null) {
+      for (HistoryEntry e : recovery.missed()) {
+        recover.node().tell(new NodeFanout.Replayed(topic, recover.request(), e.seq(), e.event(), e.payload(), e.binary(), e.atMillis()));
+      }
+    }
+    metrics.recoveries.labelValues(recovery == null ? "no_history" : recovery.recovered() ? "recovered" : recovery.refused().wire()).inc();
+    recover.node().tell(new NodeFanout.ReplayEnd(
+        topic, recover.request(), epoch, seq, history != null, recovery != null && recovery.recovered(),
+        recovery == null || recovery.recovered() ? "" : recovery.refused().wire()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReadHistory(ReadHistory read) {
+    if (history == null) {
+      read.replyTo().tell(new HistoryPage(epoch, seq, false, List.of(), false, false));
+      return Behaviors.same();
+    }
+    TopicHistory.Page page = history.page(read.since(), read.limit(), settings.historyPageBytes(), System.currentTimeMillis());
+    read.replyTo().tell(new HistoryPage(epoch, seq, true, page.entries(), page.complete(), page.more()));
+    return Behaviors.same();
   }
 
   private Behavior<Command> onWhoOwns(WhoOwns query) {
@@ -348,6 +418,14 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onIdleCheck() {
+    if (history != null && nodes.isEmpty()) {
+      // A topic's history outlives its subscribers for its ttl: a client back within it recovers.
+      history.expire(System.currentTimeMillis());
+      if (history.size() > 0) {
+        armIdleCheck();
+        return Behaviors.same();
+      }
+    }
     if (nodes.isEmpty() && !stopping && awaitingInterest.isEmpty()) {
       stopping = true;
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));

@@ -70,12 +70,12 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
   }
 
   @Override
-  public void write(Audience audience, String topic, String event, Payload payload, long numberedAtMillis) {
+  public void write(Audience audience, String topic, String ref, String event, Payload payload, long numberedAtMillis) {
     ByLoop byLoop = (ByLoop) audience;
     if (byLoop.queued().length > 0) {
-      writeQueued(byLoop.queued(), topic, event, payload, numberedAtMillis);
+      writeQueued(byLoop.queued(), topic, ref, event, payload, numberedAtMillis);
     }
-    Frames frames = new Frames(topic, event, payload);
+    Frames frames = new Frames(topic, ref, event, payload);
     for (Map.Entry<EventLoop, Target[]> group : byLoop.groups().entrySet()) {
       Target[] targets = group.getValue();
       Map<Serializer, ByteBuf> encoded = frames.forAll(targets);
@@ -95,7 +95,7 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
    * Hands the broadcast to outlets that are not WebSocket channels (long-poll sessions): encoded once
    * per wire format as the frame's bytes (no WebSocket header), each outlet queues the same frame.
    */
-  private void writeQueued(Recipient[] recipients, String topic, String event, Payload payload, long numberedAtMillis) {
+  private void writeQueued(Recipient[] recipients, String topic, String ref, String event, Payload payload, long numberedAtMillis) {
     Map<Serializer, EncodedFrame> encoded = new IdentityHashMap<>(2);
     int written = 0;
     for (Recipient r : recipients) {
@@ -105,7 +105,7 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
       Serializer serializer = r.outlet().serializer();
       EncodedFrame frame = encoded.get(serializer);
       if (frame == null && !encoded.containsKey(serializer)) {
-        frame = encodeOrNull(serializer, topic, event, payload);
+        frame = encodeOrNull(serializer, topic, ref, event, payload);
         encoded.put(serializer, frame);
       }
       if (frame != null) {
@@ -121,12 +121,12 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
     metrics.fanoutLatency.observe(Math.max(0, System.currentTimeMillis() - numberedAtMillis) / 1000.0);
   }
 
-  private static EncodedFrame encodeOrNull(Serializer serializer, String topic, String event, Payload payload) {
+  private static EncodedFrame encodeOrNull(Serializer serializer, String topic, String ref, String event, Payload payload) {
     if (!serializer.supportsBinary() && payload instanceof Payload.Binary) {
       return null;
     }
     try {
-      return serializer.encodeBroadcast(topic, event, payload);
+      return serializer.encodeBroadcast(ref, topic, event, payload);
     } catch (ProtocolException e) {
       return null;
     }
@@ -168,12 +168,14 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
    */
   private static final class Frames {
     private final String topic;
+    private final String ref;
     private final String event;
     private final Payload payload;
     private final Map<Serializer, ByteBuf> bySerializer = new IdentityHashMap<>(2);
 
-    Frames(String topic, String event, Payload payload) {
+    Frames(String topic, String ref, String event, Payload payload) {
       this.topic = topic;
+      this.ref = ref;
       this.event = event;
       this.payload = payload;
     }
@@ -198,7 +200,7 @@ public final class LoopBroadcastWriter implements BroadcastWriter {
       ByteBuf frame = null;
       if (serializer.supportsBinary() || !(payload instanceof Payload.Binary)) {
         try {
-          EncodedFrame encoded = serializer.encodeBroadcast(topic, event, payload);
+          EncodedFrame encoded = serializer.encodeBroadcast(ref, topic, event, payload);
           // Pooled, like the sockets' own buffers: then each socket's retainedDuplicate is a recycled
           // view instead of a new object per delivery (the adaptive default allocator's are not).
           frame = Outbound.wsFrame(PooledByteBufAllocator.DEFAULT, encoded);

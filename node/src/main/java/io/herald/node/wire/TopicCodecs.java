@@ -1,8 +1,10 @@
 package io.herald.node.wire;
 
+import io.herald.node.topic.HistoryEntry;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -97,6 +99,80 @@ final class TopicCodecs {
                 out.nullableRef(m.owner());
               },
               in -> new NodePublisher.Accepted(in.string(), in.fixedLong(), in.varLong(), in.varLong(), in.nullableRef())),
+          MessageCodec.of(
+              TopicEntity.Recover.class,
+              "RC",
+              (m, out) -> {
+                out.ref(m.node());
+                out.varLong(m.request());
+                out.varLong(m.since());
+                out.fixedLong(m.epoch());
+              },
+              in -> new TopicEntity.Recover(in.ref(), in.varLong(), in.varLong(), in.fixedLong())),
+          MessageCodec.of(
+              NodeFanout.Replayed.class,
+              "RP",
+              (m, out) -> {
+                out.string(m.topic());
+                out.varLong(m.request());
+                out.varLong(m.seq());
+                out.string(m.event());
+                out.bytes(m.payload());
+                out.bool(m.binary());
+                out.varLong(m.atMillis());
+              },
+              in -> new NodeFanout.Replayed(in.string(), in.varLong(), in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong())),
+          MessageCodec.of(
+              NodeFanout.ReplayEnd.class,
+              "RE",
+              (m, out) -> {
+                out.string(m.topic());
+                out.varLong(m.request());
+                out.fixedLong(m.epoch());
+                out.varLong(m.seq());
+                out.bool(m.history());
+                out.bool(m.recovered());
+                out.string(m.reason());
+              },
+              in -> new NodeFanout.ReplayEnd(in.string(), in.varLong(), in.fixedLong(), in.varLong(), in.bool(), in.bool(), in.string())),
+          MessageCodec.of(
+              TopicEntity.ReadHistory.class,
+              "RH",
+              (m, out) -> {
+                out.varLong(m.since());
+                out.varInt(m.limit());
+                out.ref(m.replyTo());
+              },
+              in -> new TopicEntity.ReadHistory(in.varLong(), in.varInt(), in.ref())),
+          MessageCodec.of(
+              TopicEntity.HistoryPage.class,
+              "HP",
+              (m, out) -> {
+                out.fixedLong(m.epoch());
+                out.varLong(m.seq());
+                out.bool(m.history());
+                out.varInt(m.entries().size());
+                for (HistoryEntry e : m.entries()) {
+                  out.varLong(e.seq());
+                  out.string(e.event());
+                  out.bytes(e.payload());
+                  out.bool(e.binary());
+                  out.varLong(e.atMillis());
+                }
+                out.bool(m.complete());
+                out.bool(m.more());
+              },
+              in -> {
+                long epoch = in.fixedLong();
+                long seq = in.varLong();
+                boolean history = in.bool();
+                int n = in.count();
+                List<HistoryEntry> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                  entries.add(new HistoryEntry(in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong()));
+                }
+                return new TopicEntity.HistoryPage(epoch, seq, history, entries, in.bool(), in.bool());
+              }),
           MessageCodec.of(
               NodePublisher.Owner.class,
               "O",

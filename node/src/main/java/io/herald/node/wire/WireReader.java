@@ -41,6 +41,15 @@ public final class WireReader {
     return (int) value;
   }
 
+  /** A count of items that follow, each at least one byte: refused when the bytes left cannot hold them. */
+  public int count() {
+    int n = varInt();
+    if (n > in.remaining()) {
+      throw new IllegalArgumentException("count " + n + " past the " + in.remaining() + " bytes left");
+    }
+    return n;
+  }
+
   public long fixedLong() {
     need(Long.BYTES);
     return in.getLong();

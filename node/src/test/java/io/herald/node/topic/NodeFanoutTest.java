@@ -40,7 +40,13 @@ class NodeFanoutTest {
 
   private record WasIntercepted(String topic, String event) implements Told {}
 
-  private record FakeOutlet(String name) implements SocketOutlet {
+  private record WasJoined(String topic, NodeFanout.Joined joined) implements Told {}
+
+  private record FakeOutlet(String name, java.util.concurrent.atomic.AtomicReference<CloseReason> closed) implements SocketOutlet {
+    FakeOutlet(String name) {
+      this(name, new java.util.concurrent.atomic.AtomicReference<>());
+    }
+
     @Override
     public Serializer serializer() {
       return Serializers.V2;
@@ -50,7 +56,9 @@ class NodeFanoutTest {
     public void send(EncodedFrame frame) {}
 
     @Override
-    public void close(CloseReason reason) {}
+    public void close(CloseReason reason) {
+      closed.set(reason);
+    }
 
     @Override
     public String peer() {
@@ -60,18 +68,22 @@ class NodeFanoutTest {
 
   private record ProbeSubscriber(SocketOutlet outlet, ActorRef<Told> probe) implements Subscriber {
     @Override
-    public void subscribed(String topic, String joinRef, long epoch) {
-      probe.tell(new WasSubscribed(topic, joinRef, epoch));
+    public void subscribed(String topic, String joinRef, NodeFanout.Joined joined) {
+      if (joined.history()) {
+        probe.tell(new WasJoined(topic, joined));
+      } else {
+        probe.tell(new WasSubscribed(topic, joinRef, joined.epoch()));
+      }
     }
 
     @Override
-    public void intercepted(String topic, String event, Payload payload) {
+    public void intercepted(String topic, String event, Payload payload, String ref) {
       probe.tell(new WasIntercepted(topic, event));
     }
   }
 
-  /** One write: the topic, the event and who was in the audience (outlet and intercepts). */
-  private record Written(String topic, String event, List<BroadcastWriter.Recipient> audience) {}
+  /** One write: the topic, the event, who was in the audience (outlet and intercepts), and the frame's ref. */
+  private record Written(String topic, String event, List<BroadcastWriter.Recipient> audience, String ref) {}
 
   private record RecordingWriter(ActorRef<Written> probe) implements BroadcastWriter {
     private record Listed(List<Recipient> recipients) implements Audience {}
@@ -82,8 +94,8 @@ class NodeFanoutTest {
     }
 
     @Override
-    public void write(Audience audience, String topic, String event, Payload payload, long numberedAtMillis) {
-      probe.tell(new Written(topic, event, ((Listed) audience).recipients()));
+    public void write(Audience audience, String topic, String ref, String event, Payload payload, long numberedAtMillis) {
+      probe.tell(new Written(topic, event, ((Listed) audience).recipients(), ref));
     }
   }
 
@@ -222,5 +234,134 @@ class NodeFanoutTest {
     assertThat(newOwner.expectMessageClass(TopicEntity.Interest.class).interested()).isTrue();
     fanout.tell(new NodeFanout.InterestQuery("room:nobody", newOwner.ref()));
     assertThat(newOwner.expectMessageClass(TopicEntity.Interest.class).interested()).isFalse();
+  }
+
+  // ---- history topics (hist:*): seq in the frame's ref, and rejoins that recover ----
+
+  private final ActorRef<NodeFanout.Command> historyFanout =
+      testKit.spawn(NodeFanout.create(
+          topic -> owner.ref(),
+          new RecordingWriter(writes.ref()),
+          new HistoryPolicy.Lookup(List.of(new HistoryPolicy.Lookup.Entry(io.herald.protocol.TopicPattern.parse("hist:*"), new HistoryPolicy(100, Duration.ofMinutes(5))))),
+          3));
+
+  /** A live subscriber of {@code topic} on the history fan-out, registered under epoch 7 at seq 2. */
+  private ProbeSubscriber liveOn(String topic, TestProbe<Told> probe) {
+    ProbeSubscriber sub = subscriber("live", probe);
+    historyFanout.tell(new NodeFanout.Subscribe(topic, "j1", sub, Set.of()));
+    owner.expectMessageClass(TopicEntity.Register.class);
+    historyFanout.tell(new NodeFanout.TopicRegistered(topic, 7, 2));
+    NodeFanout.Joined joined = probe.expectMessageClass(WasJoined.class).joined();
+    assertThat(joined).isEqualTo(new NodeFanout.Joined(7, 2, true, false, "", List.of()));
+    return sub;
+  }
+
+  private static NodeFanout.Replayed replayed(String topic, long request, long seq) {
+    return new NodeFanout.Replayed(topic, request, seq, "e" + seq, "{}".getBytes(), false, 0);
+  }
+
+  @Test
+  void historyTopicsCarryTheirSeqAsTheFramesRefAndOthersNone() {
+    TestProbe<Told> a = testKit.createTestProbe();
+    liveOn("hist:ref", a);
+    historyFanout.tell(deliver("hist:ref", 3, "shout"));
+    assertThat(writes.expectMessageClass(Written.class).ref()).isEqualTo("3");
+    // unnumbered (the owner was unreachable): no seq to give
+    historyFanout.tell(deliver("hist:ref", 0, "shout"));
+    assertThat(writes.expectMessageClass(Written.class).ref()).isNull();
+
+    TestProbe<Told> b = testKit.createTestProbe();
+    historyFanout.tell(new NodeFanout.Subscribe("room:plain", "j1", subscriber("b", b), Set.of()));
+    owner.expectMessageClass(TopicEntity.Register.class);
+    historyFanout.tell(new NodeFanout.TopicRegistered("room:plain", 7, 0));
+    b.expectMessage(new WasSubscribed("room:plain", "j1", 7));
+    historyFanout.tell(deliver("room:plain", 1, "shout"));
+    assertThat(writes.expectMessageClass(Written.class).ref()).isNull();
+  }
+
+  @Test
+  void aRejoinIsKeptOutOfTheAudienceUntilItsReplayIsWrittenThenGetsWhatCameMeanwhileInOrder() {
+    TestProbe<Told> l = testKit.createTestProbe();
+    ProbeSubscriber live = liveOn("hist:1", l);
+    TestProbe<Told> r = testKit.createTestProbe();
+    ProbeSubscriber rejoining = subscriber("rejoining", r);
+    historyFanout.tell(new NodeFanout.Subscribe("hist:1", "j2", rejoining, Set.of(), new NodeFanout.Resume(1, 7)));
+    TopicEntity.Recover recover = owner.expectMessageClass(TopicEntity.Recover.class);
+    assertThat(recover.since()).isEqualTo(1);
+    assertThat(recover.epoch()).isEqualTo(7);
+
+    // sent by the owner before it answered: in the replay, so not written to the rejoining socket
+    historyFanout.tell(deliver("hist:1", 3, "e3"));
+    assertThat(writes.expectMessageClass(Written.class).audience()).extracting(BroadcastWriter.Recipient::outlet).containsExactly(live.outlet());
+    historyFanout.tell(replayed("hist:1", recover.request(), 2));
+    historyFanout.tell(replayed("hist:1", recover.request(), 3));
+    historyFanout.tell(new NodeFanout.ReplayEnd("hist:1", recover.request(), 7, 3, true, true, ""));
+    NodeFanout.Joined joined = r.expectMessageClass(WasJoined.class).joined();
+    assertThat(joined.recovered()).isTrue();
+    assertThat(joined.seq()).isEqualTo(3);
+    assertThat(joined.replay()).extracting(HistoryEntry::seq).containsExactly(2L, 3L);
+
+    // while the socket writes its replay: held for it, written to the others
+    historyFanout.tell(deliver("hist:1", 4, "e4"));
+    assertThat(writes.expectMessageClass(Written.class).audience()).extracting(BroadcastWriter.Recipient::outlet).containsExactly(live.outlet());
+    historyFanout.tell(new NodeFanout.CaughtUp("hist:1", rejoining));
+    Written caughtUp = writes.expectMessageClass(Written.class);
+    assertThat(caughtUp.ref()).isEqualTo("4");
+    assertThat(caughtUp.audience()).extracting(BroadcastWriter.Recipient::outlet).containsExactly(rejoining.outlet());
+
+    historyFanout.tell(deliver("hist:1", 5, "e5"));
+    assertThat(writes.expectMessageClass(Written.class).audience())
+        .extracting(BroadcastWriter.Recipient::outlet)
+        .containsExactlyInAnyOrder(live.outlet(), rejoining.outlet());
+  }
+
+  @Test
+  void aRejoinThatIsNotRecoveredGoesLiveAtOnceWithTheReason() {
+    TestProbe<Told> l = testKit.createTestProbe();
+    ProbeSubscriber live = liveOn("hist:2", l);
+    TestProbe<Told> r = testKit.createTestProbe();
+    ProbeSubscriber rejoining = subscriber("rejoining", r);
+    historyFanout.tell(new NodeFanout.Subscribe("hist:2", "j2", rejoining, Set.of(), new NodeFanout.Resume(1, 6)));
+    TopicEntity.Recover recover = owner.expectMessageClass(TopicEntity.Recover.class);
+    historyFanout.tell(new NodeFanout.ReplayEnd("hist:2", recover.request(), 7, 2, true, false, "epoch_changed"));
+    assertThat(r.expectMessageClass(WasJoined.class).joined()).isEqualTo(new NodeFanout.Joined(7, 2, true, false, "epoch_changed", List.of()));
+    historyFanout.tell(deliver("hist:2", 3, "e3"));
+    assertThat(writes.expectMessageClass(Written.class).audience())
+        .extracting(BroadcastWriter.Recipient::outlet)
+        .containsExactlyInAnyOrder(live.outlet(), rejoining.outlet());
+  }
+
+  @Test
+  void aSocketThatFallsTooFarBehindWhileWritingItsReplayIsClosedAsSlow() {
+    TestProbe<Told> l = testKit.createTestProbe();
+    liveOn("hist:3", l);
+    TestProbe<Told> r = testKit.createTestProbe();
+    ProbeSubscriber rejoining = subscriber("slow", r);
+    historyFanout.tell(new NodeFanout.Subscribe("hist:3", "j2", rejoining, Set.of(), new NodeFanout.Resume(1, 7)));
+    TopicEntity.Recover recover = owner.expectMessageClass(TopicEntity.Recover.class);
+    historyFanout.tell(replayed("hist:3", recover.request(), 2));
+    historyFanout.tell(new NodeFanout.ReplayEnd("hist:3", recover.request(), 7, 2, true, true, ""));
+    r.expectMessageClass(WasJoined.class);
+    for (long seq = 3; seq <= 6; seq++) { // a backlog of 3 at most
+      historyFanout.tell(deliver("hist:3", seq, "e"));
+      writes.expectMessageClass(Written.class);
+    }
+    assertThat(((FakeOutlet) rejoining.outlet()).closed().get()).isEqualTo(CloseReason.SLOW_CONSUMER);
+  }
+
+  @Test
+  void aSocketThatLeavesWhileItsReplayIsUnderWayIsForgotten() {
+    TestProbe<Told> l = testKit.createTestProbe();
+    ProbeSubscriber live = liveOn("hist:4", l);
+    TestProbe<Told> r = testKit.createTestProbe();
+    ProbeSubscriber rejoining = subscriber("gone", r);
+    historyFanout.tell(new NodeFanout.Subscribe("hist:4", "j2", rejoining, Set.of(), new NodeFanout.Resume(1, 7)));
+    TopicEntity.Recover recover = owner.expectMessageClass(TopicEntity.Recover.class);
+    historyFanout.tell(new NodeFanout.Unsubscribe("hist:4", rejoining));
+    historyFanout.tell(replayed("hist:4", recover.request(), 2));
+    historyFanout.tell(new NodeFanout.ReplayEnd("hist:4", recover.request(), 7, 2, true, true, ""));
+    r.expectNoMessage(NOTHING);
+    historyFanout.tell(deliver("hist:4", 3, "e3"));
+    assertThat(writes.expectMessageClass(Written.class).audience()).extracting(BroadcastWriter.Recipient::outlet).containsExactly(live.outlet());
   }
 }

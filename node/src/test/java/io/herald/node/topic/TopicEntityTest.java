@@ -2,7 +2,9 @@ package io.herald.node.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.herald.node.config.HeraldSettings;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.protocol.TopicPattern;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,16 +50,25 @@ class TopicEntityTest {
     testKit.shutdownTestKit();
   }
 
-  private static final TopicEntity.Settings SETTINGS =
-      new TopicEntity.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), 3, 100, Duration.ofMinutes(5), 4);
+  private static final HeraldSettings.Topic SETTINGS = settings(Duration.ofSeconds(2));
+  /** room:hist* keeps 3 messages for a minute; the node's histories at most 2 KiB together. */
+  private static final TopicEntity.Histories HISTORIES =
+      TopicEntity.Histories.of(
+          new HistoryPolicy.Lookup(List.of(new HistoryPolicy.Lookup.Entry(TopicPattern.parse("room:hist*"), new HistoryPolicy(3, Duration.ofMinutes(1))))),
+          2048);
+
+  private static HeraldSettings.Topic settings(Duration interestQueryTimeout) {
+    return new HeraldSettings.Topic(
+        Duration.ofMillis(500), interestQueryTimeout, 3, 100, Duration.ofMinutes(2), Duration.ofMinutes(5), 4, 1 << 20, 64 * 1024, 100);
+  }
 
   private final TestProbe<TopicEntity.Command> viaShard = testKit.createTestProbe();
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
   private final TestProbe<NodePublisher.Command> acks = testKit.createTestProbe();
   private long lastPseq;
 
-  private ActorRef<TopicEntity.Command> start(String topic, TopicEntity.Settings settings) {
-    return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, new NodeMetrics()));
+  private ActorRef<TopicEntity.Command> start(String topic, HeraldSettings.Topic settings) {
+    return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, HISTORIES, new NodeMetrics()));
   }
 
   /** The next publish of this test's publisher, chained on the previous one (none acknowledged yet). */
@@ -103,7 +114,7 @@ class TopicEntityTest {
 
   @Test
   void anUnansweredInterestQueryTimesOutAndTheEntityServesAnyway() {
-    TopicEntity.Settings quick = new TopicEntity.Settings(Duration.ofSeconds(30), Duration.ofMillis(300), 3, 100, Duration.ofMinutes(5), 4);
+    HeraldSettings.Topic quick = settings(Duration.ofMillis(300));
     ActorRef<TopicEntity.Command> entity = start("room:silent", quick);
     fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
     entity.tell(publish("a", null));
@@ -232,6 +243,103 @@ class TopicEntityTest {
     entity.tell(publish("a", null));
     assertThat(accepted().epoch()).isEqualTo(owner.epoch());
     assertThat(fanoutProbe.expectMessageClass(NodeFanout.Deliver.class).epoch()).isEqualTo(owner.epoch());
+  }
+
+  /** A serving entity of {@code topic} with this test's fan-out registered, and the epoch it answered. */
+  private long serving(ActorRef<TopicEntity.Command> entity) {
+    fanoutProbe.expectMessageClass(NodeFanout.InterestQuery.class);
+    entity.tell(new TopicEntity.Interest(fanout, false));
+    entity.tell(new TopicEntity.Register(fanout));
+    return fanoutProbe.expectMessageClass(NodeFanout.TopicRegistered.class).epoch();
+  }
+
+  private void publishAndDeliver(ActorRef<TopicEntity.Command> entity, String... events) {
+    for (String e : events) {
+      entity.tell(publish(e, null));
+      fanoutProbe.expectMessageClass(NodeFanout.Deliver.class);
+      accepted();
+    }
+  }
+
+  @Test
+  void aRejoinWithinTheHistoryGetsWhatItMissedThenTheEndBehindEveryEarlierDelivery() {
+    ActorRef<TopicEntity.Command> entity = start("room:hist-1", SETTINGS);
+    long epoch = serving(entity);
+    publishAndDeliver(entity, "a", "b", "c");
+
+    entity.tell(new TopicEntity.Recover(fanout, 7, 1, epoch));
+    List<String> replayed = new ArrayList<>();
+    for (long seq = 2; seq <= 3; seq++) {
+      NodeFanout.Replayed r = fanoutProbe.expectMessageClass(NodeFanout.Replayed.class);
+      assertThat(r.seq()).isEqualTo(seq);
+      assertThat(r.request()).isEqualTo(7);
+      replayed.add(r.event());
+    }
+    assertThat(replayed).containsExactly("b", "c");
+    NodeFanout.ReplayEnd end = fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class);
+    assertThat(end).isEqualTo(new NodeFanout.ReplayEnd("room:hist-1", 7, epoch, 3, true, true, ""));
+
+    // up to date: recovered with nothing to replay
+    entity.tell(new TopicEntity.Recover(fanout, 8, 3, epoch));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class).recovered()).isTrue();
+  }
+
+  @Test
+  void aRejoinThatCannotBeRecoveredSaysWhyAndReplaysNothing() {
+    ActorRef<TopicEntity.Command> entity = start("room:hist-2", SETTINGS);
+    long epoch = serving(entity);
+    publishAndDeliver(entity, "a", "b", "c", "d", "e"); // history 3: holds c, d, e
+
+    entity.tell(new TopicEntity.Recover(fanout, 1, 1, epoch));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class).reason()).isEqualTo("history_trimmed");
+    entity.tell(new TopicEntity.Recover(fanout, 2, 2, epoch)); // c, d, e are all it missed
+    for (int i = 0; i < 3; i++) {
+      fanoutProbe.expectMessageClass(NodeFanout.Replayed.class);
+    }
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class).recovered()).isTrue();
+    entity.tell(new TopicEntity.Recover(fanout, 3, 9, epoch));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class).reason()).isEqualTo("future_since");
+    entity.tell(new TopicEntity.Recover(fanout, 4, 4, epoch + 1));
+    NodeFanout.ReplayEnd other = fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class);
+    assertThat(other.reason()).isEqualTo("epoch_changed");
+    assertThat(other.epoch()).isEqualTo(epoch);
+    assertThat(other.seq()).isEqualTo(5);
+  }
+
+  @Test
+  void aTopicWithoutHistoryAnswersARejoinAsAPlainJoin() {
+    ActorRef<TopicEntity.Command> entity = start("room:plain", SETTINGS);
+    long epoch = serving(entity);
+    publishAndDeliver(entity, "a");
+    entity.tell(new TopicEntity.Recover(fanout, 1, 0, epoch));
+    assertThat(fanoutProbe.expectMessageClass(NodeFanout.ReplayEnd.class))
+        .isEqualTo(new NodeFanout.ReplayEnd("room:plain", 1, epoch, 1, false, false, ""));
+  }
+
+  @Test
+  void theHistoryIsReadInPagesForTheApi() {
+    ActorRef<TopicEntity.Command> entity = start("room:hist-3", SETTINGS);
+    long epoch = serving(entity);
+    publishAndDeliver(entity, "a", "b", "c");
+    TestProbe<TopicEntity.HistoryPage> pages = testKit.createTestProbe();
+    entity.tell(new TopicEntity.ReadHistory(0, 2, pages.ref()));
+    TopicEntity.HistoryPage page = pages.receiveMessage();
+    assertThat(page.entries()).extracting(HistoryEntry::event).containsExactly("a", "b");
+    assertThat(page.complete()).isTrue();
+    assertThat(page.more()).isTrue();
+    assertThat(page.epoch()).isEqualTo(epoch);
+    entity.tell(new TopicEntity.ReadHistory(2, 10, pages.ref()));
+    assertThat(pages.receiveMessage().entries()).extracting(HistoryEntry::seq).containsExactly(3L);
+  }
+
+  @Test
+  void anIdleTopicKeepsItsHistoryUntilItExpiresInsteadOfPassivating() {
+    ActorRef<TopicEntity.Command> entity = start("room:hist-4", SETTINGS); // idle-passivation 500 ms
+    serving(entity);
+    publishAndDeliver(entity, "a");
+    entity.tell(new TopicEntity.Unregister(fanout));
+    // A plain topic passivates after 500 ms (anIdleEntityPassivates...); this one holds a message for a minute.
+    shard.expectNoMessage(Duration.ofMillis(1200));
   }
 
   @Test

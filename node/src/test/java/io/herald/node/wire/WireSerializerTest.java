@@ -179,6 +179,11 @@ class WireSerializerTest {
       String what = path + ": " + expected.getClass().getSimpleName() + "." + c.getName();
       if (e instanceof byte[] bytes) {
         assertThat(Arrays.equals((byte[]) a, bytes)).as(what).isTrue();
+      } else if (e instanceof List<?> list) {
+        assertThat((List<?>) a).as(what).hasSameSizeAs(list);
+        for (int i = 0; i < list.size(); i++) {
+          assertSameFields(((List<?>) a).get(i), list.get(i), what + "[" + i + "]");
+        }
       } else {
         assertThat(a).as(what).isEqualTo(e);
       }
@@ -227,6 +232,10 @@ class WireSerializerTest {
     }
     if (type == ActorRef.class) {
       return ref;
+    }
+    if (type == List.class) {
+      // the one list of a remote message: a history page's entries
+      return v % 2 == 0 ? List.of() : samples(io.herald.node.topic.HistoryEntry.class);
     }
     throw new AssertionError("no sample values for a field of type " + type + ": add them here");
   }
