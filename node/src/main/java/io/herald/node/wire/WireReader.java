@@ -52,7 +52,12 @@ public final class WireReader {
 
   public long fixedLong() {
     need(Long.BYTES);
-    return in.getLong();
+    // big-endian whatever the buffer's order (WireWriter.fixedLong)
+    long value = 0;
+    for (int i = 0; i < Long.BYTES; i++) {
+      value = (value << 8) | (in.get() & 0xFF);
+    }
+    return value;
   }
 
   public boolean bool() {

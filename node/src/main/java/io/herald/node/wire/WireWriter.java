@@ -58,10 +58,16 @@ public final class WireWriter {
     varLong(value & 0xFFFFFFFFL);
   }
 
-  /** Eight bytes: cheaper than a varint for values that use most of them (a random epoch). */
+  /**
+   * Eight bytes, big-endian whatever the buffer's order: cheaper than a varint for values that use most
+   * of them (a random epoch). Remoting's buffers are little-endian and a message inside a sharding
+   * envelope goes through a byte array instead, so the order must not come from the buffer.
+   */
   public void fixedLong(long value) {
     room(LONG_BYTES);
-    out.putLong(value);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.put((byte) (value >>> shift));
+    }
   }
 
   public void bool(boolean value) {
