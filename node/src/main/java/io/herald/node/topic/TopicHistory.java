@@ -14,8 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TopicHistory {
 
-  /** Bytes an entry costs besides its payload and event (the record, its deque slot), rounded up. */
-  static final long ENTRY_OVERHEAD = 96;
+  /**
+   * Bytes a message costs besides its payload and its event's chars: the entry, the payload array's
+   * header, the event string, the deque slot. Measured: 250 bytes of live heap per retained 100-byte
+   * message (scripts/history-bench.sh, docs/benchmarks.md).
+   */
+  static final long ENTRY_OVERHEAD = 144;
 
   /** The bytes every topic history of one node may hold together. */
   static final class Budget {
