@@ -319,6 +319,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onRecover(Recover recover) {
+    if (stopping) {
+      // Behind the registration it follows, to the next incarnation, which answers for what it will send.
+      viaShard.tell(recover);
+      return Behaviors.same();
+    }
     TopicHistory.Recovery recovery;
     if (history == null) {
       recovery = null; // the node answers its subscriber as a plain join

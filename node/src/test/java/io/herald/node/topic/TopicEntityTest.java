@@ -187,6 +187,10 @@ class TopicEntityTest {
     entity.tell(register);
     // This incarnation's state dies with it: the next one must get the registration.
     assertThat(viaShard.expectMessageClass(TopicEntity.Register.class)).isEqualTo(register);
+    // and so must a rejoin's recovery that follows it
+    TopicEntity.Recover recover = new TopicEntity.Recover(late.ref(), 1, 0, 1);
+    entity.tell(recover);
+    assertThat(viaShard.expectMessageClass(TopicEntity.Recover.class)).isEqualTo(recover);
     late.expectNoMessage(NOTHING);
   }
 
