@@ -127,7 +127,8 @@ public final class HeraldNode implements AutoCloseable {
                   TopicEntity.owners(sharding),
                   new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics),
                   histories.policies(),
-                  settings.topic().replayBacklog()),
+                  settings.topic().replayBacklog(),
+                  settings.publish().unnumberedRemembered()),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       Presence presence =

@@ -150,7 +150,8 @@ public record HeraldSettings(
       int maxPending,
       Duration ownerProbeInterval,
       Duration outboxIdle,
-      boolean unnumberedWhileUnreachable) {}
+      boolean unnumberedWhileUnreachable,
+      int unnumberedRemembered) {}
 
   /** The internal HTTP API (Pekko HTTP). {@code key} is empty when none is configured. */
   public record Api(
@@ -297,7 +298,8 @@ public record HeraldSettings(
             atLeast(h, "publish.max-pending", 1),
             h.getDuration("publish.owner-probe-interval"),
             h.getDuration("publish.outbox-idle"),
-            h.getBoolean("publish.unnumbered-while-unreachable")),
+            h.getBoolean("publish.unnumbered-while-unreachable"),
+            atLeast(h, "publish.unnumbered-remembered", 1)),
         new Cluster(
             h.getString("cluster.host"),
             h.getInt("cluster.port"),

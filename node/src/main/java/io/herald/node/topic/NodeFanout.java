@@ -5,7 +5,9 @@ import io.herald.node.outlet.BroadcastWriter;
 import io.herald.protocol.Payload;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,11 +108,18 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   /**
    * One message of a topic, numbered by its owner at {@code numberedAtMillis} (the owner's wall clock,
    * for the publish-to-fan-out latency metric); seq and epoch 0 when a {@link NodePublisher} delivered
-   * it unnumbered because the owner was unreachable.
+   * it unnumbered because the owner was unreachable. {@code origin} and {@code pseq} name the publish
+   * (its {@link NodePublisher}'s actor uid and number; 0 when not needed): an owner that was only
+   * stalled numbers, when it wakes, publishes that were meanwhile delivered unnumbered, and the fan-out
+   * drops those numbered copies.
    */
   public record Deliver(
-      String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis)
-      implements Command, CborSerializable {}
+      String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis, int origin, long pseq)
+      implements Command, CborSerializable {
+    public Deliver(String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis) {
+      this(topic, epoch, seq, event, payload, binary, numberedAtMillis, 0, 0);
+    }
+  }
 
   /**
    * An event for this node's subscribers of a topic only, not numbered by the topic's owner (Phoenix's
@@ -120,19 +129,22 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   /** {@code owners} finds a topic's {@link TopicEntity} (in a node, {@link TopicEntity#owners}). */
   public static Behavior<Command> create(Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
-    return create(owners, writer, HistoryPolicy.Lookup.NONE, Integer.MAX_VALUE);
+    return create(owners, writer, HistoryPolicy.Lookup.NONE, Integer.MAX_VALUE, Integer.MAX_VALUE);
   }
 
   /**
    * {@code histories} says which topics keep history (their broadcasts carry their seq); a rejoining
-   * subscriber's live messages are held, at most {@code replayBacklog}, while it writes its replay.
+   * subscriber's live messages are held, at most {@code replayBacklog}, while it writes its replay; the
+   * last {@code unnumberedRemembered} unnumbered deliveries of a topic are remembered to drop their
+   * numbered copies.
    */
   public static Behavior<Command> create(
       Function<String, RecipientRef<TopicEntity.Command>> owners,
       BroadcastWriter writer,
       HistoryPolicy.Lookup histories,
-      int replayBacklog) {
-    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer, histories, replayBacklog));
+      int replayBacklog,
+      int unnumberedRemembered) {
+    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer, histories, replayBacklog, unnumberedRemembered));
   }
 
   /** Local view of one topic. */
@@ -149,6 +161,8 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     int intercepting;
     /** Subscribers not in the audience (recovering); the audience is made without them. */
     int recovering;
+    /** Publishes delivered unnumbered whose numbered copy may still come; null while there are none. */
+    LinkedHashSet<PublishId> unnumbered;
 
     LocalTopic(boolean history) {
       this.history = history;
@@ -187,6 +201,9 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     }
   }
 
+  /** A publish, as its node's publisher numbered it. */
+  private record PublishId(int origin, long pseq) {}
+
   /** A replay under way: whose it is. */
   private record ReplayFor(String topic, Subscriber subscriber) {}
 
@@ -194,6 +211,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   private final BroadcastWriter writer;
   private final HistoryPolicy.Lookup histories;
   private final int replayBacklog;
+  private final int unnumberedRemembered;
   private final Map<String, LocalTopic> topics = new HashMap<>();
   private final Map<Long, ReplayFor> replays = new HashMap<>();
   private long requests;
@@ -203,8 +221,10 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       Function<String, RecipientRef<TopicEntity.Command>> owners,
       BroadcastWriter writer,
       HistoryPolicy.Lookup histories,
-      int replayBacklog) {
+      int replayBacklog,
+      int unnumberedRemembered) {
     super(ctx);
+    this.unnumberedRemembered = unnumberedRemembered;
     this.owners = owners;
     this.writer = writer;
     this.histories = histories;
@@ -410,6 +430,11 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     if (deliver.seq() != NodePublisher.Published.UNNUMBERED) {
       topic.epoch = deliver.epoch();
       topic.seq = deliver.seq();
+      if (topic.unnumbered != null && topic.unnumbered.remove(new PublishId(deliver.origin(), deliver.pseq()))) {
+        return Behaviors.same(); // its subscribers had it unnumbered while the owner was unreachable
+      }
+    } else if (deliver.pseq() != 0) {
+      rememberUnnumbered(topic, new PublishId(deliver.origin(), deliver.pseq()));
     }
     if (topic.recovering > 0) {
       for (Subscription s : topic.subscribers.values()) {
@@ -427,6 +452,18 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     }
     write(topic, deliver.topic(), refOf(topic, deliver), deliver.event(), payloadOf(deliver), deliver.numberedAtMillis());
     return Behaviors.same();
+  }
+
+  private void rememberUnnumbered(LocalTopic topic, PublishId id) {
+    if (topic.unnumbered == null) {
+      topic.unnumbered = new LinkedHashSet<>();
+    }
+    topic.unnumbered.add(id);
+    if (topic.unnumbered.size() > unnumberedRemembered) {
+      Iterator<PublishId> oldest = topic.unnumbered.iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   private void closeSlow(LocalTopic topic, Subscription s) {

@@ -213,7 +213,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     Outbox outbox = outboxes.computeIfAbsent(publish.topic(), t -> new Outbox(t, owners.apply(t)));
     outbox.lastUsedNanos = now;
     if (outbox.degraded) {
-      deliverUnnumbered(outbox, publish);
+      deliverUnnumbered(outbox, publish, 0);
       return Behaviors.same();
     }
     if (pending >= settings.maxPending()) {
@@ -411,7 +411,8 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
         outbox.topic, outbox.ownerAddress == null ? "an unknown node" : outbox.ownerAddress, outbox.unacked.size());
     while (!outbox.unacked.isEmpty()) {
       pending--;
-      deliverUnnumbered(outbox, outbox.unacked.pollFirst().publish);
+      Pending p = outbox.unacked.pollFirst();
+      deliverUnnumbered(outbox, p.publish, p.pseq);
     }
     probe(outbox, now);
   }
@@ -421,11 +422,16 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     outbox.ref.tell(new TopicEntity.WhoOwns(getContext().getSelf()));
   }
 
-  private void deliverUnnumbered(Outbox outbox, Publish publish) {
+  /**
+   * Delivers {@code publish} straight to the members' fan-outs. {@code pseq} is its number when it was
+   * sent to the owner before (0 if never): a stalled owner may number it when it wakes, and the fan-outs
+   * drop that copy by this number.
+   */
+  private void deliverUnnumbered(Outbox outbox, Publish publish, long pseq) {
     NodeFanout.Deliver deliver =
         new NodeFanout.Deliver(
             outbox.topic, Published.UNNUMBERED, Published.UNNUMBERED, publish.event(), publish.payload(),
-            publish.binary(), System.currentTimeMillis());
+            publish.binary(), System.currentTimeMillis(), getContext().getSelf().path().uid(), pseq);
     // Every member but the owner's: one only suspected unreachable (a GC pause, a loaded machine) gets
     // its copy when it is back, as it would get the owner's; the owner's node is the one that failed.
     for (Member member : cluster.state().getMembers()) {

@@ -308,7 +308,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       }
       if (!nodes.isEmpty()) {
         NodeFanout.Deliver deliver =
-            new NodeFanout.Deliver(topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), atMillis);
+            new NodeFanout.Deliver(
+                topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), atMillis,
+                publisher.path().uid(), publish.pseq());
         for (ActorRef<NodeFanout.Command> node : nodes) {
           node.tell(deliver);
         }

@@ -31,8 +31,11 @@ final class TopicCodecs {
                 out.bytes(m.payload());
                 out.bool(m.binary());
                 out.varLong(m.numberedAtMillis());
+                out.varInt(m.origin());
+                out.varLong(m.pseq());
               },
-              in -> new NodeFanout.Deliver(in.string(), in.fixedLong(), in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong())),
+              in -> new NodeFanout.Deliver(
+                  in.string(), in.fixedLong(), in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong(), in.varInt(), in.varLong())),
           MessageCodec.of(
               NodeFanout.TopicRegistered.class,
               "TR",

@@ -243,7 +243,8 @@ class NodeFanoutTest {
           topic -> owner.ref(),
           new RecordingWriter(writes.ref()),
           new HistoryPolicy.Lookup(List.of(new HistoryPolicy.Lookup.Entry(io.herald.protocol.TopicPattern.parse("hist:*"), new HistoryPolicy(100, Duration.ofMinutes(5))))),
-          3));
+          3,
+          2));
 
   /** A live subscriber of {@code topic} on the history fan-out, registered under epoch 7 at seq 2. */
   private ProbeSubscriber liveOn(String topic, TestProbe<Told> probe) {
@@ -363,5 +364,40 @@ class NodeFanoutTest {
     r.expectNoMessage(NOTHING);
     historyFanout.tell(deliver("hist:4", 3, "e3"));
     assertThat(writes.expectMessageClass(Written.class).audience()).extracting(BroadcastWriter.Recipient::outlet).containsExactly(live.outlet());
+  }
+
+  @Test
+  void theNumberedCopyOfAPublishDeliveredUnnumberedIsDroppedAndOnlyThat() {
+    TestProbe<Told> a = testKit.createTestProbe();
+    liveOn("hist:stall", a);
+    // the owner stalled: its publisher delivered publishes 11 and 12 unnumbered, and 0 (never sent to it)
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u11", "{}".getBytes(), false, 0, 5, 11));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u12", "{}".getBytes(), false, 0, 5, 12));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "new", "{}".getBytes(), false, 0, 5, 0));
+    for (String e : List.of("u11", "u12", "new")) {
+      assertThat(writes.expectMessageClass(Written.class).event()).isEqualTo(e);
+    }
+    // it wakes and numbers 11 and 12, then another publisher's 11 (another origin)
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 3, "u11", "{}".getBytes(), false, 0, 5, 11));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 4, "u12", "{}".getBytes(), false, 0, 5, 12));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 5, "other", "{}".getBytes(), false, 0, 6, 11));
+    Written other = writes.expectMessageClass(Written.class);
+    assertThat(other.event()).isEqualTo("other");
+    assertThat(other.ref()).isEqualTo("5");
+    writes.expectNoMessage(NOTHING);
+  }
+
+  @Test
+  void onlyTheLastUnnumberedDeliveriesOfATopicAreRemembered() {
+    TestProbe<Told> a = testKit.createTestProbe();
+    liveOn("hist:bound", a);
+    for (long pseq = 1; pseq <= 3; pseq++) { // remembers 2
+      historyFanout.tell(new NodeFanout.Deliver("hist:bound", 0, 0, "u", "{}".getBytes(), false, 0, 5, pseq));
+      writes.expectMessageClass(Written.class);
+    }
+    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 3, "u1", "{}".getBytes(), false, 0, 5, 1));
+    assertThat(writes.expectMessageClass(Written.class).event()).isEqualTo("u1"); // forgotten: delivered again
+    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 4, "u3", "{}".getBytes(), false, 0, 5, 3));
+    writes.expectNoMessage(NOTHING);
   }
 }

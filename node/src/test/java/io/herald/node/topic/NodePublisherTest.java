@@ -39,7 +39,7 @@ class NodePublisherTest {
     return testKit.spawn(
         NodePublisher.create(
             topic -> owner.ref(),
-            new HeraldSettings.Publish(RESEND, deadline, maxPending, Duration.ofMillis(100), Duration.ofMinutes(1), true),
+            new HeraldSettings.Publish(RESEND, deadline, maxPending, Duration.ofMillis(100), Duration.ofMinutes(1), true, 10000),
             new NodeMetrics()));
   }
 
