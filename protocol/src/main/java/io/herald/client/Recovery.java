@@ -21,8 +21,9 @@ package io.herald.client;
  *     null when a join that asked for recovery was answered without one (reason {@code no_history}:
  *     the topic no longer keeps history)
  * @param seq the latest seq of the topic when the subscription started; -1 when the reply gave none
- * @param reason why not recovered: {@code epoch_changed}, {@code history_trimmed}, {@code
- *     future_since}, {@code no_history}, {@code invalid_since}; null when recovered or for a plain join
+ * @param reason why not recovered: the reply's {@code epoch_changed}, {@code history_trimmed}, {@code
+ *     future_since} or {@code invalid_since}, or the client's own {@code no_history}; null when
+ *     recovered or for a plain join
  */
 public record Recovery(boolean recovered, String epoch, long seq, String reason) {
 
@@ -35,7 +36,11 @@ public record Recovery(boolean recovered, String epoch, long seq, String reason)
   /** The seq sent is past the topic's latest: the client's state does not come from this epoch. */
   public static final String FUTURE_SINCE = "future_since";
 
-  /** The topic keeps no history. */
+  /**
+   * Not a reply's reason but the client's: a rejoin asked for recovery and its reply carried no epoch
+   * (a topic without history answers as to a plain join), so the topic keeps no history any more and
+   * whatever was missed is lost.
+   */
   public static final String NO_HISTORY = "no_history";
 
   /** The since or epoch sent was not a non-negative integer. */
