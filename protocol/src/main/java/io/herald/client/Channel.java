@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Pushes made while the channel cannot send (socket down, join in flight) are buffered and sent
  *       after the next successful join, with that join's join_ref; their timeout runs meanwhile.
  *   <li>Messages whose join_ref is set and differs from {@link #joinRef()} are dropped as stale.
+ *   <li>On a topic that keeps history (its join reply carries an {@code epoch}), every rejoin asks
+ *       for the messages missed meanwhile: see {@link #onRecovery}.
  * </ul>
  *
  * <p>Thread-safe. Handlers and futures run on the socket's dispatch or timer thread, never under a
@@ -50,6 +52,7 @@ public final class Channel {
   private final Supplier<Payload> joinParams;
   private final ConcurrentHashMap<String, Listeners<Consumer<Message>>> handlers = new ConcurrentHashMap<>();
   private final Listeners<Consumer<Reply>> joinListeners = new Listeners<>();
+  private final Listeners<Consumer<Recovery>> recoveryListeners = new Listeners<>();
 
   // guarded by this; the volatile ones are also read without the lock
   private volatile ChannelState state = ChannelState.CLOSED;
@@ -65,6 +68,7 @@ public final class Channel {
   private final ArrayDeque<BufferedPush> pushBuffer = new ArrayDeque<>();
   private Pending leavePush;
   private CompletableFuture<Void> leaveFuture;
+  private final HistoryPosition position; // guarded by this
 
   private static final class BufferedPush {
     final String event;
@@ -85,6 +89,7 @@ public final class Channel {
     this.socket = socket;
     this.topic = topic;
     this.joinParams = joinParams;
+    this.position = new HistoryPosition(topic);
   }
 
   // ---------------------------------------------------------------- public API
@@ -231,7 +236,14 @@ public final class Channel {
     return f;
   }
 
-  /** Adds a handler for {@code event} (several per event; called in registration order). */
+  /**
+   * Adds a handler for {@code event} (several per event; called in registration order).
+   *
+   * <p>On a topic that keeps history, a message's {@link Message#ref()} is its seq in the topic (a
+   * decimal string: "1", "2", ...; docs/protocol.md, "History and recovery"); null for binary
+   * messages, for topics without history, and for events the server sends itself ({@code phx_*},
+   * presence).
+   */
   public Subscription on(String event, Consumer<Message> handler) {
     Objects.requireNonNull(event, "event");
     return handlers.computeIfAbsent(event, e -> new Listeners<>()).add(handler);
@@ -260,6 +272,37 @@ public final class Channel {
    */
   public Subscription onJoin(Consumer<Reply> handler) {
     return joinListeners.add(handler);
+  }
+
+  /**
+   * Called after every successful join and rejoin of a topic that keeps history (its ok reply carries
+   * an {@code epoch}; or a rejoin asked for recovery and the topic no longer keeps any), after the
+   * {@link #onJoin} handlers, before {@link #join()}'s future completes and before any message that
+   * follows the reply reaches the {@link #on} handlers.
+   *
+   * <p>The channel tracks the epoch of its latest join reply and the seq ({@link Message#ref()}) of the
+   * last message it received, and every rejoin (after a reconnect, a {@code phx_error}, a join
+   * timeout) sends them as the join params {@code since} and {@code epoch}, merged into the params of
+   * the supplier given to {@link Socket#channel}. {@link Recovery#recovered()} true: the messages
+   * missed meanwhile follow, in order, as ordinary messages. False with a {@link Recovery#reason()}:
+   * they are lost, reload the state. A seq not greater than the last one seen while joined means that
+   * the topic's owner restarted (a new epoch): the channel then rejoins at once to get that outcome.
+   */
+  public Subscription onRecovery(Consumer<Recovery> handler) {
+    return recoveryListeners.add(handler);
+  }
+
+  /** The epoch of the latest join reply of a topic that keeps history; null otherwise. */
+  public synchronized String epoch() {
+    return position.epoch();
+  }
+
+  /**
+   * The seq of the last message received on a topic that keeps history (at first the reply's {@code
+   * seq}); the {@code since} of the next rejoin. -1 when none is known.
+   */
+  public synchronized long lastSeq() {
+    return position.lastSeq();
   }
 
   @Override
@@ -296,7 +339,8 @@ public final class Channel {
     joinConn = live;
     Payload params;
     try {
-      params = joinParams.get();
+      Payload app = joinParams.get();
+      params = position.joinParams(app == null ? Payload.EMPTY_OBJECT : app);
     } catch (RuntimeException e) {
       log.error("join params supplier of '{}' threw; will retry", topic, e);
       joinRef = null;
@@ -305,8 +349,7 @@ public final class Channel {
       return;
     }
     String ref = socket.makeRef();
-    EncodedFrame frame = encodeOrNull(new Message(ref, ref, topic, JOIN,
-        params == null ? Payload.EMPTY_OBJECT : params));
+    EncodedFrame frame = encodeOrNull(new Message(ref, ref, topic, JOIN, params));
     if (frame == null) {
       joinRef = null;
       state = ChannelState.ERRORED;
@@ -336,7 +379,14 @@ public final class Channel {
         if (p.conn.isOpen()) {
           flushLocked(p.conn);
         }
+        Recovery recovery = position.joined(reply.response());
         after.add(() -> joinListeners.forEach(l -> l.accept(reply)));
+        if (recovery != null) {
+          if (!recovery.recovered() && !recovery.plainJoin()) {
+            log.info("'{}' rejoined without recovery ({}): missed messages are lost", topic, recovery.reason());
+          }
+          after.add(() -> recoveryListeners.forEach(l -> l.accept(recovery)));
+        }
       } else {
         log.debug("join of '{}' refused: {} {}", topic, reply.status(), reply.response());
         state = ChannelState.ERRORED;
@@ -500,12 +550,38 @@ public final class Channel {
         closeLocked(after, null); // no rejoin
       } else if (ERROR.equals(m.event())) {
         erroredLocked();
+      } else if (state == ChannelState.JOINED && !ReservedEvents.isReserved(m.event())
+          && position.wentBack(m.ref())) {
+        // seqs are only tracked while joined: frames of the subscription a rejoin replaces may
+        // still arrive while it is in flight
+        after = new Deferred();
+        rejoinAfterRestartLocked(m.ref(), after);
       }
     }
     dispatch(m);
     if (after != null) {
       after.run();
     }
+  }
+
+  /**
+   * A seq not greater than the last one: the topic's owner restarted under a new epoch. Leaves and
+   * rejoins at once with the old since/epoch, so that the server's reply tells the application
+   * (recovered false, epoch_changed). The message itself is still delivered: it is a real one.
+   */
+  private void rejoinAfterRestartLocked(String seq, Deferred after) {
+    Connection live = socket.liveConnection();
+    if (live == null || live != joinConn) {
+      return; // the connection is going: its close errors the channel, and the reopen rejoins
+    }
+    log.info("'{}': seq {} after {} (epoch {}): the topic restarted; rejoining", topic, seq,
+        position.lastSeq(), position.epoch());
+    // as joinTimedOut: a leave for the old join_ref, whose late frames are stale from now on
+    EncodedFrame leave = encodeOrNull(new Message(joinRef, socket.makeRef(), topic, LEAVE, Payload.EMPTY_OBJECT));
+    if (leave != null) {
+      live.send(leave, err -> socket.sendFailed(live, null, err));
+    }
+    sendJoinLocked(live, after);
   }
 
   /** The server crashed the channel: rejoin (phoenix.js's onError). */

@@ -57,7 +57,8 @@ import java.util.function.Predicate;
  * with the payload to every connection that joined the topic; {@code push_back} replies ok then pushes
  * {@code pushed} with the channel's join_ref; {@code noreply} does nothing; {@code error_reply}
  * replies error; anything else replies ok {@code {}}. A binary push is answered by a binary ok reply
- * with the same bytes. Heartbeats are answered unless {@link #answerHeartbeats} is false.
+ * with the same bytes. Heartbeats are answered unless {@link #answerHeartbeats} is false. A {@link
+ * #joinHandler} takes over the joins it accepts (a test's scripted topic with history, say).
  */
 final class PhoenixPeer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -72,6 +73,12 @@ final class PhoenixPeer implements AutoCloseable {
     }
   }
 
+  /** Answers a join itself (replying, and marking the topic joined) when it returns true. */
+  interface JoinHandler {
+    boolean handle(Conn conn, Frame join);
+  }
+
+  volatile JoinHandler joinHandler;
   final AtomicBoolean answerHeartbeats = new AtomicBoolean(true);
   final AtomicBoolean refuseConnections = new AtomicBoolean(false);
   final AtomicInteger heartbeats = new AtomicInteger();
@@ -105,6 +112,13 @@ final class PhoenixPeer implements AutoCloseable {
     /** Sends a V2 array; elements may be null, strings, or JsonNodes; a String payload is parsed. */
     void send(String joinRef, String ref, String topic, String event, Object payload) {
       sendText(array(joinRef, ref, topic, event, payload));
+    }
+
+    /** A phx_reply to {@code f}. */
+    void reply(Frame f, String status, JsonNode response) {
+      ObjectNode body = JSON.createObjectNode().put("status", status);
+      body.set("response", response);
+      send(f.joinRef(), f.ref(), f.topic(), "phx_reply", body);
     }
 
     void sendText(String text) {
@@ -314,6 +328,10 @@ final class PhoenixPeer implements AutoCloseable {
       }
       switch (f.event()) {
         case Channel.JOIN -> {
+          JoinHandler custom = joinHandler;
+          if (custom != null && custom.handle(conn, f)) {
+            return;
+          }
           if (f.topic().startsWith("denied:")) {
             reply(f, "error", JSON.createObjectNode().put("reason", "denied"));
           } else if (!f.topic().startsWith("silent:")) {
@@ -344,9 +362,7 @@ final class PhoenixPeer implements AutoCloseable {
     }
 
     private void reply(Frame f, String status, JsonNode response) {
-      ObjectNode body = JSON.createObjectNode().put("status", status);
-      body.set("response", response);
-      conn.send(f.joinRef(), f.ref(), f.topic(), "phx_reply", body);
+      conn.reply(f, status, response);
     }
 
     private Frame decodeBinaryPush(byte[] b) {
