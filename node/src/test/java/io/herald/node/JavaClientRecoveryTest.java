@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * client that was away while 50 messages were published over the HTTP API gets exactly those, in
  * order, when it comes back, then the live ones.
  */
-@Disabled("needs issue 18 server side (history, seq in the ref slot, epoch/seq/recovered in the join reply)")
 class JavaClientRecoveryTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOPIC = "room:x";

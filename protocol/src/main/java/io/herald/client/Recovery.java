@@ -1,5 +1,7 @@
 package io.herald.client;
 
+import io.herald.protocol.RecoveryReason;
+
 /**
  * The outcome of a join of a topic that keeps history (docs/protocol.md, "History and recovery"), as
  * {@link Channel#onRecovery} reports it after every successful join and rejoin whose reply carries an
@@ -28,13 +30,13 @@ package io.herald.client;
 public record Recovery(boolean recovered, String epoch, long seq, String reason) {
 
   /** Another incarnation of the topic's owner (it restarted or moved): its seqs start again at 1. */
-  public static final String EPOCH_CHANGED = "epoch_changed";
+  public static final String EPOCH_CHANGED = RecoveryReason.EPOCH_CHANGED.wire();
 
   /** More was missed than the topic's history holds (by count or by age). */
-  public static final String HISTORY_TRIMMED = "history_trimmed";
+  public static final String HISTORY_TRIMMED = RecoveryReason.HISTORY_TRIMMED.wire();
 
   /** The seq sent is past the topic's latest: the client's state does not come from this epoch. */
-  public static final String FUTURE_SINCE = "future_since";
+  public static final String FUTURE_SINCE = RecoveryReason.FUTURE_SINCE.wire();
 
   /**
    * Not a reply's reason but the client's: a rejoin asked for recovery and its reply carried no epoch
@@ -44,7 +46,7 @@ public record Recovery(boolean recovered, String epoch, long seq, String reason)
   public static final String NO_HISTORY = "no_history";
 
   /** The since or epoch sent was not a non-negative integer. */
-  public static final String INVALID_SINCE = "invalid_since";
+  public static final String INVALID_SINCE = RecoveryReason.INVALID_SINCE.wire();
 
   /** A join that asked for no recovery (the channel's first): nothing was missed, nothing to reload. */
   public boolean plainJoin() {
