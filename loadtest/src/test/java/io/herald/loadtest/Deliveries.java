@@ -237,8 +237,8 @@ final class Deliveries {
         return;
       }
       JsonNode payload = message.path(4);
-      // a broadcast is [null, null, topic, event, payload]
-      if (!message.path(0).isNull() || !message.path(1).isNull()
+      // a broadcast is [null, ref, topic, event, payload]: ref null, or its seq on a topic with history
+      if (!message.path(0).isNull() || !(message.path(1).isNull() || message.path(1).isTextual())
           || !topic.equals(message.path(2).asText()) || !event.equals(message.path(3).asText())
           || !payload.path(NUMBER).canConvertToInt() || !payload.path(SENT_AT).canConvertToLong()) {
         return;

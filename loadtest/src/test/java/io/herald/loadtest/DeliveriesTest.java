@@ -36,6 +36,18 @@ class DeliveriesTest {
   }
 
   @Test
+  void broadcastsThatCarryTheirSeqInTheRefSlotCountToo() {
+    acknowledge(2, JOINED_AT + 1);
+    Deliveries.Receiver receiver = deliveries.new Receiver(TOPIC, JOINED_AT);
+    for (int n = 1; n <= 2; n++) {
+      long sentAt = JOINED_AT + 1 + 100 * (n - 1);
+      // room:* keeps history: [null, "<seq>", topic, event, payload]
+      receiver.see(broadcast(TOPIC, "shout", n, sentAt).replaceFirst("^\\[null,null,", "[null,\"" + n + "\","), sentAt + 5);
+    }
+    assertThat(receiver.problems(JOINED_AT + 60_000)).isEmpty();
+  }
+
+  @Test
   void aMissingMessageFails() {
     acknowledge(3, JOINED_AT + 1);
     Deliveries.Receiver receiver = deliveries.new Receiver(TOPIC, JOINED_AT);
