@@ -44,7 +44,7 @@ const started = Date.now()
 const step = (t, what) => t.diagnostic(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
 async function open(url, name) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } })
+  const context = await browser.newContext({ viewport: { width: 1000, height: 680 } })
   const page = await context.newPage()
   page.on("pageerror", (e) => errors.push(`${name}: ${e.message}`))
   await page.goto(url)
@@ -74,17 +74,26 @@ test("two pages on two nodes see each other in presence and chat", { skip: NOT_S
   a = await open(URL_A, "ada")
   b = await open(URL_B, "bob")
   step(t, "pages loaded")
-  // A: Join at once, before the socket has opened (phoenix.js sends the join when it does)
   await a.page.fill("#name", "ada")
   await a.page.fill("#room", ROOM)
   await a.page.click("#join")
   // B: node B requires a token; the page shows the field and does not connect without one
   assert.equal(await b.page.isVisible("#token"), true, "node B's page asks for a token")
+  let connects = 0
+  b.page.on("websocket", () => connects++)
   await b.page.fill("#name", "bob")
   await b.page.fill("#room", ROOM)
   await b.page.click("#join")
   await b.page.waitForSelector("#state[data-state=offline]", WAIT)
-  assert.match(await b.page.textContent("#state"), /token/)
+  assert.match(await b.page.textContent("#state"), /needs a token/)
+  assert.equal(connects, 0)
+  // a bad token is refused (403): the page says so and stops, instead of knocking again and again
+  await b.page.fill("#token", "not-a-token")
+  await b.page.click("#join")
+  await b.page.waitForFunction(() => /refused/.test(document.getElementById("state").textContent), null, WAIT)
+  await new Promise((resolve) => setTimeout(resolve, 1000)) // phoenix.js would have retried by now (250 ms)
+  assert.equal(connects, 1, "one attempt with the refused token")
+  // with a good one, Join opens the socket and joins at once: the join waits in phoenix.js until it opens
   await b.page.fill("#token", tokenForBob())
   await b.page.click("#join")
 
