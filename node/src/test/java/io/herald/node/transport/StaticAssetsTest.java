@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import io.herald.node.config.HeraldConfig;
 import io.herald.node.config.HeraldSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -17,8 +16,9 @@ class StaticAssetsTest {
   private static final Pattern CONFIG =
       Pattern.compile("<script id=\"herald-config\" type=\"application/json\">(.*?)</script>", Pattern.DOTALL);
 
+  /** Over the class path's reference.conf, parsed once (HeraldConfig.load parses it anew every time). */
   private static HeraldSettings settings(Map<String, Object> overrides) {
-    return HeraldSettings.from(HeraldConfig.load(ConfigFactory.parseMap(overrides)));
+    return HeraldSettings.from(ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.defaultReference()).resolve());
   }
 
   private static JsonNode pageConfig(StaticAssets assets) throws Exception {
