@@ -20,9 +20,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -78,7 +75,7 @@ public final class SocketEdge implements AutoCloseable {
     ChannelGroup sockets = new DefaultChannelGroup("herald-sockets", GlobalEventExecutor.INSTANCE);
     HeraldSettings.Socket socket = settings.socket();
     MalformedFrameLog malformedLog = new MalformedFrameLog(socket.malformedLogInterval());
-    byte[] demoPage = http.demoPage() ? demoPage() : null;
+    StaticAssets assets = StaticAssets.load(settings);
     ConnectionAdmission admission = new ConnectionAdmission(settings, revocations, deps.metrics(), System::nanoTime);
     // Past this many open connections a new one is cut at once, without the HTTP refusal, so that a
     // flood of connects cannot use up the descriptors the reserve keeps for everything else.
@@ -138,7 +135,7 @@ public final class SocketEdge implements AutoCloseable {
                         .addLast(
                             "upgrade",
                             new UpgradeHandler(
-                                settings, system, deps, malformedLog, demoPage, admission, openConnections, client, longPoll));
+                                settings, system, deps, malformedLog, assets, admission, openConnections, client, longPoll));
                     if (longPoll != null) {
                       // A long-poll POST has a body; an upgrade has none, and keeps the smaller bound.
                       ch.pipeline().addBefore(LongPollRoute.AGGREGATOR, "longpoll-route", new LongPollRoute(longPoll.path, lp.maxBodySize()));
@@ -174,17 +171,6 @@ public final class SocketEdge implements AutoCloseable {
   public void serveForwardedPolls(ActorSystem system) {
     if (longPollSessions != null) {
       Adapter.spawn(system, LongPollRelay.create(longPollSessions), LongPollRelay.NAME);
-    }
-  }
-
-  private static byte[] demoPage() {
-    try (InputStream in = SocketEdge.class.getResourceAsStream("/herald/demo.html")) {
-      if (in == null) {
-        throw new IllegalStateException("herald/demo.html is missing from the class path");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * event loop, and the upgrade goes on here on the connection's loop), and answering the {@code phoenix}
  * sub-protocol when offered. After the upgrade it replaces itself with a {@link FrameHandler} and the socket's
  * {@link ConnectionActor}; frames the client sent right behind its request are kept for them. A request to
- * {@code <socket-path>/longpoll} hands the connection to a {@link LongPollHandler}. With
- * {@code herald.http.demo-page} on, {@code GET /} serves a demo chat page.
+ * {@code <socket-path>/longpoll} hands the connection to a {@link LongPollHandler}. A {@code GET} of
+ * one of the {@link StaticAssets} (the demo chat page at {@code /} among them) serves it.
  */
 final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
@@ -66,7 +66,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final ConnectionActor.Dependencies deps;
   private final MalformedFrameLog malformedLog;
   private final String websocketPath;
-  private final byte[] demoPage;
+  private final StaticAssets assets;
   private final ConnectionAdmission admission;
   private final IntSupplier openConnections;
   /** Null when long-poll is off. */
@@ -82,7 +82,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ActorSystem system,
       ConnectionActor.Dependencies deps,
       MalformedFrameLog malformedLog,
-      byte[] demoPage,
+      StaticAssets assets,
       ConnectionAdmission admission,
       IntSupplier openConnections,
       InetAddress client,
@@ -96,7 +96,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     this.deps = deps;
     this.malformedLog = malformedLog;
     this.websocketPath = settings.http().socketPath() + "/websocket";
-    this.demoPage = demoPage;
+    this.assets = assets;
   }
 
   /** A connection that has not upgraded within the handshake timeout is cut: it must not hold a descriptor. */
@@ -143,8 +143,9 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    if (demoPage != null && "/".equals(uri.path()) && request.method() == HttpMethod.GET) {
-      respond(ctx, HttpResponseStatus.OK, "text/html; charset=utf-8", Unpooled.wrappedBuffer(demoPage));
+    StaticAssets.Asset asset = request.method() == HttpMethod.GET ? assets.get(uri.path()) : null;
+    if (asset != null) {
+      respond(ctx, HttpResponseStatus.OK, asset.contentType(), Unpooled.wrappedBuffer(asset.body()));
       return;
     }
     if (longPoll != null && longPoll.path.equals(uri.path())) {
