@@ -1,5 +1,6 @@
 # Herald node image for those who build with Docker; `mvn -pl node jib:build` builds the same image
-# without Docker (node/pom.xml). Build the jar first, then the image from the repository's root:
+# without Docker (node/pom.xml). Build the jar first (npm on the PATH: the demo page bundles phoenix.js
+# from npm), then the image from the repository's root:
 #   ./mvnw -B -DskipTests package -pl node -am && docker build -t herald-node .
 FROM eclipse-temurin:17-jre
 
