@@ -106,7 +106,7 @@ class HistoryRecoveryTest {
     for (int i = 0; topic == null; i++) {
       String candidate = "hist:moving-" + i;
       publish(0, candidate, "{\"n\":0}");
-      if (localEntities(nodes.get(1)).contains(candidate)) {
+      if (TestNode.localTopicEntities(nodes.get(1)).contains(candidate)) {
         topic = candidate;
       }
       assertThat(i).as("no topic landed on node 1").isLessThan(200);
@@ -174,21 +174,6 @@ class HistoryRecoveryTest {
     return t.substring(from, t.indexOf('"', from));
   }
 
-  private static List<String> localEntities(HeraldNode node) throws Exception {
-    org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());
-    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
-        org.apache.pekko.actor.typed.javadsl.AskPattern
-            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
-                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(typed).shardState(),
-                replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(io.herald.node.topic.TopicEntity.KEY, replyTo),
-                Duration.ofSeconds(5),
-                typed.scheduler())
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    List<String> ids = new ArrayList<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
-  }
 
   private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

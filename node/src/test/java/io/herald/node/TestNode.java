@@ -126,4 +126,21 @@ public final class TestNode {
   public static String endpoint(HeraldNode node) {
     return "ws://127.0.0.1:" + node.port() + "/socket/websocket";
   }
+
+  /** The topics whose owners (topic entities) live on {@code node} now, from its shard region. */
+  public static List<String> localTopicEntities(HeraldNode node) throws Exception {
+    org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());
+    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern
+            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(typed).shardState(),
+                replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(io.herald.node.topic.TopicEntity.KEY, replyTo),
+                java.time.Duration.ofSeconds(5),
+                typed.scheduler())
+            .toCompletableFuture()
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    List<String> ids = new java.util.ArrayList<>();
+    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
 }

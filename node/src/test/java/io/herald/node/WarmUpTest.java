@@ -88,8 +88,8 @@ class WarmUpTest {
         try (HeraldNode second =
             TestNode.start(List.of(), oneRound(Map.of("herald.cluster.seed-nodes", first.clusterHostPort())))) {
           assertThat(second.warmUp().orElseThrow().deliveries()).isEqualTo(1200);
-          assertThat(localEntities(first)).as("topic entities on the first node").noneMatch(id -> id.startsWith("herald:warm-up:"));
-          assertThat(localEntities(second)).as("topic entities on the warming node").anyMatch(id -> id.startsWith("herald:warm-up:"));
+          assertThat(TestNode.localTopicEntities(first)).as("topic entities on the first node").noneMatch(id -> id.startsWith("herald:warm-up:"));
+          assertThat(TestNode.localTopicEntities(second)).as("topic entities on the warming node").anyMatch(id -> id.startsWith("herald:warm-up:"));
         }
       } finally {
         for (RawWebSocket ws : users) {
@@ -99,21 +99,6 @@ class WarmUpTest {
     }
   }
 
-  private static List<String> localEntities(HeraldNode node) throws Exception {
-    org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());
-    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
-        org.apache.pekko.actor.typed.javadsl.AskPattern
-            .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
-                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(typed).shardState(),
-                replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(io.herald.node.topic.TopicEntity.KEY, replyTo),
-                java.time.Duration.ofSeconds(5),
-                typed.scheduler())
-            .toCompletableFuture()
-            .get(10, java.util.concurrent.TimeUnit.SECONDS);
-    List<String> ids = new java.util.ArrayList<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
-  }
 
   @Test
   void aWarmUpThatCannotSettleInItsTimeEndsAndTheNodeStarts() throws Exception {
