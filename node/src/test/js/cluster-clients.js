@@ -264,7 +264,8 @@ function account(subscribers, acked, expect) {
       const lastSeq = new Map(); // epoch -> last seq delivered
       for (const { n } of list) {
         const r = byN.get(n);
-        if (!r) continue; // never acknowledged: no seq to compare
+        // never acknowledged, or delivered unnumbered (owner unreachable): no seq to compare
+        if (!r || r.seq === null) continue;
         const last = lastSeq.get(r.epoch);
         if (last !== undefined && r.seq <= last) reordered++;
         lastSeq.set(r.epoch, Math.max(r.seq, last === undefined ? 0 : last));

@@ -147,11 +147,15 @@ async function main() {
 
   // ---- analysis ----
   const acked = log.filter((r) => r.status === 200);
+  // Answered {"seq": null, "epoch": null}: delivered unnumbered while the topic's owner was unreachable
+  // (docs/architecture.md, "When a node dies"). They have no owner to check, only delivery.
+  const numbered = acked.filter((r) => r.seq !== null);
+  const unnumbered = acked.length - numbered.length;
   const rel = (t) => (t === null ? null : Math.round(t - tCut));
   // (1) no (topic, epoch, seq) given twice
   const given = new Map();
   let seqTwice = 0;
-  for (const r of acked) {
+  for (const r of numbered) {
     const key = `${r.topic}|${r.epoch}|${r.seq}`;
     if (given.has(key)) seqTwice++;
     else given.set(key, r.n);
@@ -159,7 +163,7 @@ async function main() {
   if (seqTwice) fail(`${seqTwice} (topic, epoch, seq) acknowledged twice`);
   // (2) two owners at once: an epoch surely numbered from its first acknowledgement to its last request
   const epochs = new Map(); // topic -> epoch -> {firstAck, lastSent, via:Set, count}
-  for (const r of acked) {
+  for (const r of numbered) {
     if (!epochs.has(r.topic)) epochs.set(r.topic, new Map());
     const e = epochs.get(r.topic);
     if (!e.has(r.epoch)) e.set(r.epoch, { firstAck: r.ackAt, lastSent: r.sentAt, lastAck: r.ackAt, firstSent: r.sentAt, via: new Set(), count: 0 });
@@ -190,7 +194,7 @@ async function main() {
       gaps[kind].push(Math.round(next.firstSent - prev.lastAck));
       if (kind === "takeover") {
         // the new incarnation's first acknowledgement through a majority node
-        const byMajority = acked.filter((r) => r.topic === topic && r.epoch === list[i][0] && majority.includes(r.via));
+        const byMajority = numbered.filter((r) => r.topic === topic && r.epoch === list[i][0] && majority.includes(r.via));
         takenOver.push({ topic, firstAckOnMajority: byMajority.length ? Math.min(...byMajority.map((r) => r.ackAt)) : null });
       }
     }
@@ -239,6 +243,7 @@ async function main() {
     published: log.length,
     skipped_while_200_unanswered: skipped,
     acknowledged: acked.length,
+    acknowledged_unnumbered: unnumbered,
     cut_at: cutWallClock,
     minority_readiness_ms_after_cut: readiness.history.filter((h) => h.i === minority && h.at > tCut).map((h) => `${h.ready ? "ready" : "not ready"} ${rel(h.at)}`),
     timeline_ms_after_cut: {
