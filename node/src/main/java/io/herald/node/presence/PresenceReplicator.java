@@ -112,6 +112,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private final Set<String> removedNodes = new HashSet<>();
   /** Nodes with entries that were not members at the last sweep: removed at the next if still not. */
   private Set<String> strangers = Set.of();
+  private final ReplicationLag replicationLag = new ReplicationLag(System.currentTimeMillis());
   private int pendingLeaveWrites;
   private boolean leaving;
 
@@ -232,7 +233,13 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, PresenceEntry>> c) {
       String id = c.key().id();
       int shard = Integer.parseInt(id.substring(KEY_PREFIX.length()));
-      store.replicaChanged(shard, c.dataValue());
+      long now = System.currentTimeMillis();
+      for (PresenceEntry e : store.replicaChanged(shard, c.dataValue())) {
+        long lag = replicationLag.millis(e, now);
+        if (lag != ReplicationLag.NOT_MEASURED) {
+          metrics.presenceReplicationLag.observe(lag / 1000.0);
+        }
+      }
     }
     return Behaviors.same();
   }
