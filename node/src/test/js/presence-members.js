@@ -59,6 +59,8 @@ function open(i, url) {
 function join(i, topic) {
   const m = sockets.get(i)
   const ref = String(nextRef++)
+  // closed before its turn (its close event has fired): no reply will come
+  if (m.ws.readyState !== WebSocket.OPEN) return Promise.resolve({ status: "closed", response: { code: m.ws.readyState } })
   return new Promise(resolve => {
     m.pending.set(ref, resolve)
     m.ws.send(JSON.stringify([ref, ref, topic, "phx_join", { user_id: `u${i}`, meta: { i } }]))
