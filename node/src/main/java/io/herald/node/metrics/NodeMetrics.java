@@ -106,6 +106,18 @@ public final class NodeMetrics {
         .callback(cb -> cb.call(bytes.getAsLong()))
         .register(registry);
   }
+  /**
+   * Seconds from a node making a presence entry (its wall clock) to this node first seeing it in its
+   * Distributed Data replica (this node's clock): one observation per entry of another node, made
+   * after this node started. Across machines it includes the clocks' difference.
+   */
+  public final Histogram presenceReplicationLag =
+      Histogram.builder()
+          .name("herald_presence_replication_lag_seconds")
+          .help("From a node making a presence entry to this node seeing it in its replica (across machines: plus the clocks' difference)")
+          .classicOnly()
+          .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+          .register(registry);
 
   /** Topic entities (owners) living on this node; updated by the entities themselves. */
   public final AtomicInteger topicEntities = new AtomicInteger();

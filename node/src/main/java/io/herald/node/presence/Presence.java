@@ -45,7 +45,7 @@ public final class Presence {
    * @throws io.herald.node.channel.PresenceRefused for a meta that is not an object or is too large
    */
   public PresenceEntry track(String topic, String key, Payload meta, ActorRef<?> owner) {
-    PresenceEntry e = new PresenceEntry(store.self(), topic, key, refs.next(), null, io.herald.node.channel.PresenceMeta.validate(meta, settings.maxMetaSize()));
+    PresenceEntry e = new PresenceEntry(store.self(), topic, key, refs.next(), null, io.herald.node.channel.PresenceMeta.validate(meta, settings.maxMetaSize()), System.currentTimeMillis());
     store.putLocal(e);
     replicator.tell(new PresenceReplicator.Add(e, owner));
     return e;
@@ -54,7 +54,8 @@ public final class Presence {
   /** Replaces {@code previous}'s meta: a new entry whose {@code phx_ref_prev} is the previous ref. */
   public PresenceEntry update(PresenceEntry previous, Payload meta, ActorRef<?> owner) {
     PresenceEntry next =
-        new PresenceEntry(store.self(), previous.topic(), previous.key(), refs.next(), previous.ref(), io.herald.node.channel.PresenceMeta.validate(meta, settings.maxMetaSize()));
+        new PresenceEntry(store.self(), previous.topic(), previous.key(), refs.next(), previous.ref(), io.herald.node.channel.PresenceMeta.validate(meta, settings.maxMetaSize()),
+            System.currentTimeMillis());
     store.replaceLocal(previous, next);
     replicator.tell(new PresenceReplicator.Replace(previous, next, owner));
     return next;

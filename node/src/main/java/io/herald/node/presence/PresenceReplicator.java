@@ -101,6 +101,12 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   }
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator;
+  /**
+   * Distributed Data's replicator, told (not asked) to write: an ask times out after 20 s and the
+   * timeout would stop this actor, which happened when a burst of 10,000 joins kept the replicator busy.
+   */
+  private final ActorRef<Replicator.Command> ddata;
+  private final ActorRef<Replicator.UpdateResponse<LWWMap<String, PresenceEntry>>> written;
   private final PresenceStore store;
   private final PresenceSettings settings;
   private final ActorRef<NodeFanout.Command> fanout;
@@ -112,6 +118,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private final Set<String> removedNodes = new HashSet<>();
   /** Nodes with entries that were not members at the last sweep: removed at the next if still not. */
   private Set<String> strangers = Set.of();
+  private final ReplicationLag replicationLag = new ReplicationLag(System.currentTimeMillis());
   private int pendingLeaveWrites;
   private boolean leaving;
 
@@ -130,6 +137,8 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     this.fanout = fanout;
     this.metrics = metrics;
     this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+    this.ddata = DistributedData.get(ctx.getSystem()).replicator();
+    this.written = writtenAdapter(ctx);
     for (int s = 0; s < store.shards(); s++) {
       Key<LWWMap<String, PresenceEntry>> key = LWWMapKey.create(KEY_PREFIX + s);
       keys.add(key);
@@ -142,6 +151,11 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     timers.startTimerWithFixedDelay(Sweep.INSTANCE, settings.sweepInterval());
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static ActorRef<Replicator.UpdateResponse<LWWMap<String, PresenceEntry>>> writtenAdapter(ActorContext<Command> ctx) {
+    return (ActorRef) ctx.messageAdapter(Replicator.UpdateResponse.class, r -> new Written(r));
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
@@ -150,7 +164,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
         .onMessage(Replace.class, this::onReplace)
         .onMessage(ReplicaChanged.class, this::onReplicaChanged)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
-        .onMessage(Written.class, w -> Behaviors.same())
+        .onMessage(Written.class, this::onWritten)
         .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
@@ -191,9 +205,15 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       Replicator.WriteConsistency consistency,
       java.util.function.Function<LWWMap<String, PresenceEntry>, LWWMap<String, PresenceEntry>> modify) {
     Key<LWWMap<String, PresenceEntry>> key = keys.get(PresenceShards.of(e.topic(), e.key(), keys.size()));
-    replicator.askUpdate(
-        replyTo -> new Replicator.Update<>(key, PresenceStore.emptyReplica(), consistency, replyTo, modify::apply),
-        Written::new);
+    ddata.tell(new Replicator.Update<>(key, PresenceStore.emptyReplica(), consistency, written, modify::apply));
+  }
+
+  private Behavior<Command> onWritten(Written w) {
+    // a local write fails only if the modification threw (a bug): say so, the entry is not replicated
+    if (w.response() instanceof Replicator.ModifyFailure<?> failure) {
+      log.error("presence: a write to {} failed: {}", failure.key(), failure.errorMessage());
+    }
+    return Behaviors.same();
   }
 
   private void own(ActorRef<?> owner, PresenceEntry e) {
@@ -232,7 +252,13 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, PresenceEntry>> c) {
       String id = c.key().id();
       int shard = Integer.parseInt(id.substring(KEY_PREFIX.length()));
-      store.replicaChanged(shard, c.dataValue());
+      long now = System.currentTimeMillis();
+      for (PresenceEntry e : store.replicaChanged(shard, c.dataValue())) {
+        long lag = replicationLag.millis(e, now);
+        if (lag != ReplicationLag.NOT_MEASURED) {
+          metrics.presenceReplicationLag.observe(lag / 1000.0);
+        }
+      }
     }
     return Behaviors.same();
   }
@@ -304,21 +330,19 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       if (!theirs.isEmpty()) {
         removed += theirs.size();
         Key<LWWMap<String, PresenceEntry>> key = keys.get(s);
-        replicator.askUpdate(
-            replyTo ->
-                new Replicator.Update<>(
-                    key,
-                    PresenceStore.emptyReplica(),
-                    Replicator.writeLocal(),
-                    replyTo,
-                    m -> {
-                      LWWMap<String, PresenceEntry> result = m;
-                      for (PresenceEntry e : theirs) {
-                        result = result.remove(self, e.ref());
-                      }
-                      return result;
-                    }),
-            Written::new);
+        ddata.tell(
+            new Replicator.Update<>(
+                key,
+                PresenceStore.emptyReplica(),
+                Replicator.writeLocal(),
+                written,
+                m -> {
+                  LWWMap<String, PresenceEntry> result = m;
+                  for (PresenceEntry e : theirs) {
+                    result = result.remove(self, e.ref());
+                  }
+                  return result;
+                }));
       }
     }
     return removed;

@@ -41,6 +41,12 @@ public final class PresenceStore {
   private final AtomicReferenceArray<LWWMap<String, PresenceEntry>> replicas;
   /** Each replica's entries by topic, then by ref: made once per new replica, read by every lookup. */
   private final AtomicReferenceArray<Map<String, Map<String, PresenceEntry>>> byTopic;
+  /**
+   * The shards whose replica has entries of a topic: a topic's entries are spread over every shard
+   * (by key), and a lookup must not visit all of them for a topic of a few members. Written by the
+   * replicator only (with {@link #byTopic}, before it), read by any thread.
+   */
+  private final ConcurrentHashMap<String, Set<Integer>> shardsOf = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, PresenceEntry>> local = new ConcurrentHashMap<>();
   private final AtomicInteger localCount = new AtomicInteger();
   private final ConcurrentHashMap<String, View> views = new ConcurrentHashMap<>();
@@ -123,16 +129,44 @@ public final class PresenceStore {
     return removed[0];
   }
 
-  /** A new replica of {@code shard}: the listened topics whose entries in it changed are flushed next. */
-  public void replicaChanged(int shard, LWWMap<String, PresenceEntry> replica) {
+  /**
+   * A new replica of {@code shard}: the listened topics whose entries in it changed are flushed next.
+   * Returns the other nodes' entries it holds that the previous replica of the shard did not (first
+   * seen now: the end of their replication lag). Only the presence replicator calls this, so replicas
+   * of one shard never race.
+   */
+  public java.util.List<PresenceEntry> replicaChanged(int shard, LWWMap<String, PresenceEntry> replica) {
     Map<String, Map<String, PresenceEntry>> index = new HashMap<>();
-    for (PresenceEntry e : replica.getEntries().values()) {
+    // the registers themselves: getEntries() would first copy the whole map
+    var registers = replica.underlying().entries().valuesIterator();
+    while (registers.hasNext()) {
+      PresenceEntry e = registers.next().getValue();
       index.computeIfAbsent(e.topic(), t -> new HashMap<>()).put(e.ref(), e);
+    }
+    // a shard is named for a topic before its entries are there and after they are gone: a reader
+    // at any moment finds every shard with entries of the topic
+    for (String topic : index.keySet()) {
+      shardsOf.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(shard);
     }
     replicas.set(shard, replica);
     Map<String, Map<String, PresenceEntry>> previous = byTopic.getAndSet(shard, index);
+    for (String topic : previous.keySet()) {
+      if (!index.containsKey(topic)) {
+        shardsOf.computeIfPresent(topic, (t, in) -> in.remove(shard) && in.isEmpty() ? null : in);
+      }
+    }
     markChanged(previous, index);
     markChanged(index, previous);
+    java.util.List<PresenceEntry> firstSeen = new java.util.ArrayList<>();
+    for (Map.Entry<String, Map<String, PresenceEntry>> topic : index.entrySet()) {
+      Map<String, PresenceEntry> before = previous.getOrDefault(topic.getKey(), Map.of());
+      for (PresenceEntry e : topic.getValue().values()) {
+        if (!before.containsKey(e.ref()) && !self.equals(e.node())) {
+          firstSeen.add(e);
+        }
+      }
+    }
+    return firstSeen;
   }
 
   private void markChanged(Map<String, Map<String, PresenceEntry>> from, Map<String, Map<String, PresenceEntry>> to) {
@@ -146,7 +180,7 @@ public final class PresenceStore {
   /** Who is on {@code topic} now: other nodes' entries from the replicas, this node's own. By phx_ref. */
   public Map<String, PresenceEntry> current(String topic) {
     Map<String, PresenceEntry> entries = new HashMap<>();
-    for (int s = 0; s < byTopic.length(); s++) {
+    for (int s : shardsOf.getOrDefault(topic, Set.of())) {
       Map<String, PresenceEntry> inShard = byTopic.get(s).get(topic);
       if (inShard != null) {
         for (PresenceEntry e : inShard.values()) {

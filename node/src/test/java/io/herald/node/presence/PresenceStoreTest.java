@@ -27,7 +27,7 @@ class PresenceStoreTest {
   private final PresenceStore store = new PresenceStore(PresenceReplicator.nodeName(SELF), SHARDS);
 
   private static PresenceEntry entry(UniqueAddress node, String topic, String key, String ref, String meta) {
-    return new PresenceEntry(PresenceReplicator.nodeName(node), topic, key, ref, null, meta);
+    return new PresenceEntry(PresenceReplicator.nodeName(node), topic, key, ref, null, meta, 0L);
   }
 
   /** What a replica of {@code shard} holds after {@code node} added {@code entries} there. */
@@ -115,7 +115,7 @@ class PresenceStoreTest {
     PresenceEntry before = entry(SELF, "room:a", "ada", "r1", "{\"s\":\"on\"}");
     store.putLocal(before);
     store.listen("room:a");
-    PresenceEntry after = new PresenceEntry(before.node(), "room:a", "ada", "r2", "r1", "{\"s\":\"away\"}");
+    PresenceEntry after = new PresenceEntry(before.node(), "room:a", "ada", "r2", "r1", "{\"s\":\"away\"}", 0L);
     store.replaceLocal(before, after);
     List<PresenceDiff> diffs = flush("room:a");
     assertThat(diffs).hasSize(1);
@@ -196,6 +196,9 @@ class PresenceStoreTest {
     List<PresenceDiff> diffs = flush("room:a");
     assertThat(diffs).hasSize(1);
     assertThat(diffs.get(0).leaves()).containsExactly(bob);
+    assertThat(store.current("room:a")).isEmpty();
+    deliver(entry(OTHER, "room:a", "bob", "r5", "{}"));
+    assertThat(store.current("room:a")).as("the topic back in the shard").containsOnlyKeys("r5");
   }
 
   @Test
@@ -207,5 +210,28 @@ class PresenceStoreTest {
     assertThat(store.listen("room:a")).as("until the flush, joiners get what the diffs start from").isSameAs(first);
     flush("room:a");
     assertThat(text(store.listen("room:a"))).contains("bob");
+  }
+
+  @Test
+  void aReplicaReportsTheOtherNodesEntriesItShowsForTheFirstTime() {
+    PresenceEntry bob = entry(OTHER, "room:a", "bob", "r2", "{}");
+    int shard = PresenceShards.of("room:a", "bob", SHARDS);
+    assertThat(store.replicaChanged(shard, replica(store.replica(shard), OTHER, bob))).containsExactly(bob);
+    assertThat(store.replicaChanged(shard, store.replica(shard))).as("seen before").isEmpty();
+    PresenceEntry mine = entry(SELF, "room:a", "bob", "r3", "{}");
+    assertThat(store.replicaChanged(shard, replica(store.replica(shard), SELF, mine))).as("this node's own").isEmpty();
+    PresenceEntry updated = new PresenceEntry(bob.node(), "room:a", "bob", "r4", "r2", "{\"s\":1}", 0L);
+    LWWMap<String, PresenceEntry> replaced = store.replica(shard).remove(new SelfUniqueAddress(OTHER), "r2");
+    assertThat(store.replicaChanged(shard, replica(replaced, OTHER, updated))).as("an update is a new entry").containsExactly(updated);
+  }
+
+  @Test
+  void replicationLagRunsFromTheWritersClockToTheReadersAndSkipsEntriesOlderThanTheReader() {
+    ReplicationLag lag = new ReplicationLag(1_000);
+    PresenceEntry made = new PresenceEntry("n", "t", "k", "r", null, "{}", 5_000);
+    assertThat(lag.millis(made, 5_250)).isEqualTo(250);
+    assertThat(lag.millis(made, 4_990)).as("the writer's clock ahead of the reader's").isZero();
+    PresenceEntry old = new PresenceEntry("n", "t", "k", "r", null, "{}", 999);
+    assertThat(lag.millis(old, 5_000)).as("made before this node started: read at start, not replicated late").isEqualTo(ReplicationLag.NOT_MEASURED);
   }
 }
