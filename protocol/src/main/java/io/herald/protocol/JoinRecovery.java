@@ -28,13 +28,14 @@ public final class JoinRecovery {
   private static final Plain PLAIN = new Plain();
   private static final Invalid INVALID = new Invalid();
   private static final byte[] SINCE = "\"since\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EPOCH = "\"epoch\"".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * Reads {@code since} (a number or decimal string) and {@code epoch} (a decimal string or number) of
    * a JSON object's top level; anything else in the params is the handler's business.
    */
   public static Request parse(Payload params) {
-    if (!(params instanceof Payload.Json json) || !contains(json.bytes(), SINCE) && !contains(json.bytes(), "\"epoch\"".getBytes(StandardCharsets.US_ASCII))) {
+    if (!(params instanceof Payload.Json json) || !json.mentions(SINCE) && !json.mentions(EPOCH)) {
       return PLAIN; // most joins: no need to parse
     }
     Long since = null;
@@ -147,16 +148,4 @@ public final class JoinRecovery {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   }
 
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
 }

@@ -34,6 +34,23 @@ public sealed interface Payload permits Payload.Json, Payload.Binary {
       return new String(bytes, StandardCharsets.UTF_8);
     }
 
+    /**
+     * Whether the text holds {@code quotedName} (a field name with its quotes, as ASCII bytes) anywhere:
+     * a cheap test that spares parsing payloads that cannot have the field.
+     */
+    public boolean mentions(byte[] quotedName) {
+      outer:
+      for (int i = 0; i + quotedName.length <= bytes.length; i++) {
+        for (int j = 0; j < quotedName.length; j++) {
+          if (bytes[i + j] != quotedName[j]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+      return false;
+    }
+
     @Override
     public boolean equals(Object o) {
       return o instanceof Json other && Arrays.equals(bytes, other.bytes);

@@ -29,6 +29,7 @@ public final class BroadcastHandler implements ChannelHandler {
   static final String META_PARAM = "meta";
   /** A push's top-level string that makes its broadcast idempotent (docs/protocol.md), as the HTTP API's. */
   static final String IDEMPOTENCY_KEY = "idempotency_key";
+  /** Only payloads that name the key are parsed: most pushes are broadcast without looking inside. */
   private static final byte[] IDEMPOTENCY_KEY_BYTES = ("\"" + IDEMPOTENCY_KEY + "\"").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
   static final String INVALID_IDEMPOTENCY_KEY = "invalid idempotency_key";
@@ -98,7 +99,7 @@ public final class BroadcastHandler implements ChannelHandler {
   @Override
   public InResult handleIn(String event, Payload payload, ChannelContext context) {
     String key = null;
-    if (payload instanceof Payload.Json json && mayHoldKey(json.bytes())) {
+    if (payload instanceof Payload.Json json && json.mentions(IDEMPOTENCY_KEY_BYTES)) {
       JsonNode value = parse(payload).get(IDEMPOTENCY_KEY);
       if (value != null) {
         if (!value.isTextual() || value.asText().isEmpty() || value.asText().length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -111,19 +112,6 @@ public final class BroadcastHandler implements ChannelHandler {
     return InResult.ok();
   }
 
-  /** Only payloads that name the key are parsed: most pushes are broadcast without looking inside. */
-  private static boolean mayHoldKey(byte[] bytes) {
-    outer:
-    for (int i = 0; i + IDEMPOTENCY_KEY_BYTES.length <= bytes.length; i++) {
-      for (int j = 0; j < IDEMPOTENCY_KEY_BYTES.length; j++) {
-        if (bytes[i + j] != IDEMPOTENCY_KEY_BYTES[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
 
   private static JsonNode parse(Payload params) {
     if (params instanceof Payload.Json) {

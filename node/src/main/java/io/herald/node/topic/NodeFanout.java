@@ -437,13 +437,14 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       rememberUnnumbered(topic, new PublishId(deliver.origin(), deliver.pseq()));
     }
     if (topic.recovering > 0) {
-      for (Subscription s : topic.subscribers.values()) {
+      for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
+        Subscription s = e.getValue();
         if (s.stage == Stage.CATCHING_UP) {
           if (s.backlog.size() >= replayBacklog) {
             // Its socket could not write the replay while this many messages came: too slow.
             getContext().getLog().warn("topic {}: a rejoining socket fell {} messages behind its replay", deliver.topic(), s.backlog.size());
             s.backlog.clear();
-            closeSlow(topic, s);
+            e.getKey().outlet().close(io.herald.protocol.CloseReason.SLOW_CONSUMER);
           } else {
             s.backlog.add(deliver);
           }
@@ -466,14 +467,6 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     }
   }
 
-  private void closeSlow(LocalTopic topic, Subscription s) {
-    for (Map.Entry<Subscriber, Subscription> e : topic.subscribers.entrySet()) {
-      if (e.getValue() == s) {
-        e.getKey().outlet().close(io.herald.protocol.CloseReason.SLOW_CONSUMER);
-        return;
-      }
-    }
-  }
 
   private static Payload payloadOf(Deliver deliver) {
     return deliver.binary() ? new Payload.Binary(deliver.payload()) : new Payload.Json(deliver.payload());
