@@ -128,7 +128,8 @@ public final class HeraldNode implements AutoCloseable {
                   new LoopBroadcastWriter(settings.socket().slowConsumerCloseTimeout(), metrics),
                   histories.policies(),
                   settings.topic().replayBacklog(),
-                  settings.publish().unnumberedRemembered()),
+                  settings.publish().unnumberedRemembered(),
+                  publisher),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       Presence presence =

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -314,18 +310,7 @@ class SlowConsumerTest {
 
   /** A counter of the node's /metrics, e.g. the sockets it closed with {@code code}. */
   private static long closes(HeraldNode node, String code) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    String sample = "herald_socket_closes_total{code=\"" + code + "\"} ";
-    for (String line : response.body().split("\n")) {
-      if (line.startsWith(sample)) {
-        return (long) Double.parseDouble(line.substring(sample.length()));
-      }
-    }
-    return 0;
+    return TestNode.metric(node, "herald_socket_closes_total{code=\"" + code + "\"}");
   }
 
   /** Publishes numbered, timestamped, padded messages at a steady rate. */

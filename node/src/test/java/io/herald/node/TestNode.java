@@ -127,6 +127,22 @@ public final class TestNode {
     return "ws://127.0.0.1:" + node.port() + "/socket/websocket";
   }
 
+  /** A sample of {@code node}'s /metrics, e.g. {@code herald_socket_closes_total{code="1000"}}; 0 when absent. */
+  public static long metric(HeraldNode node, String sample) throws Exception {
+    java.net.http.HttpResponse<String> response =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.apiPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    String prefix = sample + " ";
+    for (String line : response.body().split("\n")) {
+      if (line.startsWith(prefix)) {
+        return (long) Double.parseDouble(line.substring(prefix.length()));
+      }
+    }
+    return 0;
+  }
+
   /** The topics whose owners (topic entities) live on {@code node} now, from its shard region. */
   public static List<String> localTopicEntities(HeraldNode node) throws Exception {
     org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());

@@ -54,6 +54,13 @@ public final class NodeMetrics {
   public final Counter publishRelay =
       Counter.builder().name("herald_publish_relay_total").help("Publishes resent, delivered unnumbered, expired or refused on their way to topic owners, by outcome").labelNames("outcome").register(registry);
 
+  /**
+   * This node's publishes acknowledged, by how: owner (an {@code Accepted} from the topic's owner) or
+   * delivery (the owner left it to its delivery to this node, one message fewer between nodes).
+   */
+  public final Counter publishAcks =
+      Counter.builder().name("herald_publish_acks_total").help("This node's publishes acknowledged by their topic owners, by how: owner (a message of its own) or delivery (with the delivery to this node)").labelNames("via").register(registry);
+
   /** Publishes a topic owner on this node dropped because an earlier one of the same publisher was missing. */
   public final Counter publishesOutOfOrder =
       Counter.builder().name("herald_publishes_out_of_order_total").help("Publishes dropped by topic owners on this node until an earlier one of the same publisher arrives").register(registry);

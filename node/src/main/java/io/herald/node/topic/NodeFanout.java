@@ -112,12 +112,25 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
    * (its {@link NodePublisher}'s actor uid and number; 0 when not needed): an owner that was only
    * stalled numbers, when it wakes, publishes that were meanwhile delivered unnumbered, and the fan-out
    * drops those numbered copies.
+   *
+   * <p>{@code acknowledge}: the publish came from this node's {@link NodePublisher} and the owner sent
+   * it no {@link NodePublisher.Accepted}; the fan-out tells it instead. A publish from another node
+   * whose node is interested in the topic then costs two messages between nodes, not three.
    */
   public record Deliver(
-      String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis, int origin, long pseq)
+      String topic,
+      long epoch,
+      long seq,
+      String event,
+      byte[] payload,
+      boolean binary,
+      long numberedAtMillis,
+      int origin,
+      long pseq,
+      boolean acknowledge)
       implements Command, CborSerializable {
     public Deliver(String topic, long epoch, long seq, String event, byte[] payload, boolean binary, long numberedAtMillis) {
-      this(topic, epoch, seq, event, payload, binary, numberedAtMillis, 0, 0);
+      this(topic, epoch, seq, event, payload, binary, numberedAtMillis, 0, 0, false);
     }
   }
 
@@ -129,22 +142,24 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
 
   /** {@code owners} finds a topic's {@link TopicEntity} (in a node, {@link TopicEntity#owners}). */
   public static Behavior<Command> create(Function<String, RecipientRef<TopicEntity.Command>> owners, BroadcastWriter writer) {
-    return create(owners, writer, HistoryPolicy.Lookup.NONE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    return create(owners, writer, HistoryPolicy.Lookup.NONE, Integer.MAX_VALUE, Integer.MAX_VALUE, null);
   }
 
   /**
    * {@code histories} says which topics keep history (their broadcasts carry their seq); a rejoining
    * subscriber's live messages are held, at most {@code replayBacklog}, while it writes its replay; the
    * last {@code unnumberedRemembered} unnumbered deliveries of a topic are remembered to drop their
-   * numbered copies.
+   * numbered copies; {@code publisher} (null: none) is this node's {@link NodePublisher}, told of the
+   * publishes whose acknowledgement the owner left to their delivery here.
    */
   public static Behavior<Command> create(
       Function<String, RecipientRef<TopicEntity.Command>> owners,
       BroadcastWriter writer,
       HistoryPolicy.Lookup histories,
       int replayBacklog,
-      int unnumberedRemembered) {
-    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer, histories, replayBacklog, unnumberedRemembered));
+      int unnumberedRemembered,
+      ActorRef<NodePublisher.Command> publisher) {
+    return Behaviors.setup(ctx -> new NodeFanout(ctx, owners, writer, histories, replayBacklog, unnumberedRemembered, publisher));
   }
 
   /** Local view of one topic. */
@@ -212,6 +227,7 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   private final HistoryPolicy.Lookup histories;
   private final int replayBacklog;
   private final int unnumberedRemembered;
+  private final ActorRef<NodePublisher.Command> publisher;
   private final Map<String, LocalTopic> topics = new HashMap<>();
   private final Map<Long, ReplayFor> replays = new HashMap<>();
   private long requests;
@@ -222,9 +238,11 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
       BroadcastWriter writer,
       HistoryPolicy.Lookup histories,
       int replayBacklog,
-      int unnumberedRemembered) {
+      int unnumberedRemembered,
+      ActorRef<NodePublisher.Command> publisher) {
     super(ctx);
     this.unnumberedRemembered = unnumberedRemembered;
+    this.publisher = publisher;
     this.owners = owners;
     this.writer = writer;
     this.histories = histories;
@@ -421,6 +439,9 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
+    if (deliver.acknowledge()) {
+      acknowledge(deliver);
+    }
     LocalTopic topic = topics.get(deliver.topic());
     if (topic == null || topic.subscribers.isEmpty()) {
       return Behaviors.same();
@@ -453,6 +474,13 @@ public final class NodeFanout extends AbstractBehavior<NodeFanout.Command> {
     }
     write(topic, deliver.topic(), refOf(topic, deliver), deliver.event(), payloadOf(deliver), deliver.numberedAtMillis());
     return Behaviors.same();
+  }
+
+  /** The owner left this node's publisher's acknowledgement to this delivery (whatever becomes of it here). */
+  private void acknowledge(Deliver deliver) {
+    if (publisher != null && deliver.origin() == publisher.path().uid()) {
+      publisher.tell(new NodePublisher.AcceptedHere(deliver.topic(), deliver.epoch(), deliver.seq(), deliver.pseq()));
+    }
   }
 
   private void rememberUnnumbered(LocalTopic topic, PublishId id) {

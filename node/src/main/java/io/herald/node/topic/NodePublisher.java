@@ -93,6 +93,13 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
   public record Accepted(String topic, long epoch, long seq, long pseq, ActorRef<TopicEntity.Command> owner)
       implements Command, CborSerializable {}
 
+  /**
+   * Publish {@code pseq} was numbered {@code seq} and delivered to this node: the owner left its
+   * acknowledgement to the delivery ({@link NodeFanout.Deliver#acknowledge}), which this node's fan-out
+   * passes on.
+   */
+  public record AcceptedHere(String topic, long epoch, long seq, long pseq) implements Command {}
+
   /** An owner's answer to {@link TopicEntity.WhoOwns}, once it serves. */
   public record Owner(String topic, long epoch, ActorRef<TopicEntity.Command> owner)
       implements Command, CborSerializable {}
@@ -200,6 +207,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     return newReceiveBuilder()
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Accepted.class, this::onAccepted)
+        .onMessage(AcceptedHere.class, this::onAcceptedHere)
         .onMessage(Owner.class, this::onOwner)
         .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
         .onMessage(MemberRemoved.class, this::onMemberRemoved)
@@ -237,12 +245,25 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
 
   private void send(Outbox outbox, Pending p, long after) {
     Publish publish = p.publish;
+    // Only the oldest unacknowledged publish asks where the owner is: the ones behind it can be
+    // acknowledged with their delivery (NodeFanout.Deliver#acknowledge), which names no owner.
+    boolean wantOwner = outbox.ownerAddress == null && outbox.unacked.peekFirst() == p;
     outbox.ref.tell(new TopicEntity.Publish(
         publish.event(), publish.payload(), publish.binary(), getContext().getSelf(), p.pseq, after,
-        outbox.ownerAddress == null, publish.idempotencyKey()));
+        wantOwner, publish.idempotencyKey()));
+  }
+
+  private Behavior<Command> onAcceptedHere(AcceptedHere here) {
+    metrics.publishAcks.labelValues("delivery").inc();
+    return acknowledge(new Accepted(here.topic(), here.epoch(), here.seq(), here.pseq(), null));
   }
 
   private Behavior<Command> onAccepted(Accepted accepted) {
+    metrics.publishAcks.labelValues("owner").inc();
+    return acknowledge(accepted);
+  }
+
+  private Behavior<Command> acknowledge(Accepted accepted) {
     Outbox outbox = outboxes.get(accepted.topic());
     if (outbox == null) {
       return Behaviors.same();
@@ -431,7 +452,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     NodeFanout.Deliver deliver =
         new NodeFanout.Deliver(
             outbox.topic, Published.UNNUMBERED, Published.UNNUMBERED, publish.event(), publish.payload(),
-            publish.binary(), System.currentTimeMillis(), getContext().getSelf().path().uid(), pseq);
+            publish.binary(), System.currentTimeMillis(), getContext().getSelf().path().uid(), pseq, false);
     // Every member but the owner's: one only suspected unreachable (a GC pause, a loaded machine) gets
     // its copy when it is back, as it would get the owner's; the owner's node is the one that failed.
     for (Member member : cluster.state().getMembers()) {

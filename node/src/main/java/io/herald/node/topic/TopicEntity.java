@@ -307,17 +307,45 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         history.append(new HistoryEntry(numbered, publish.event(), publish.payload(), publish.binary(), atMillis), atMillis);
       }
       if (!nodes.isEmpty()) {
+        ActorRef<NodeFanout.Command> publishersNode = tellOwner ? null : remoteFanoutOf(publisher);
         NodeFanout.Deliver deliver =
             new NodeFanout.Deliver(
                 topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), atMillis,
-                publisher.path().uid(), publish.pseq());
+                publisher.path().uid(), publish.pseq(), false);
         for (ActorRef<NodeFanout.Command> node : nodes) {
-          node.tell(deliver);
+          node.tell(node == publishersNode ? withAcknowledgement(deliver) : deliver);
+        }
+        if (publishersNode != null) {
+          publishers.numbered(publisher, publish.pseq(), numbered, now);
+          return; // its node's fan-out acknowledges it
         }
       }
     }
     publishers.numbered(publisher, publish.pseq(), numbered, now);
     publisher.tell(new NodePublisher.Accepted(topic, epoch, numbered, publish.pseq(), tellOwner ? getContext().getSelf() : null));
+  }
+
+  /**
+   * The fan-out of the publisher's node, when that node is another one and interested in this topic:
+   * the delivery there acknowledges the publish, one message between nodes instead of two. (A publisher
+   * on this node is answered directly: a local message either way.)
+   */
+  private ActorRef<NodeFanout.Command> remoteFanoutOf(ActorRef<NodePublisher.Command> publisher) {
+    Address address = publisher.path().address();
+    if (address.hasLocalScope()) {
+      return null;
+    }
+    for (ActorRef<NodeFanout.Command> node : nodes) {
+      if (address.equals(node.path().address())) {
+        return node;
+      }
+    }
+    return null;
+  }
+
+  private static NodeFanout.Deliver withAcknowledgement(NodeFanout.Deliver d) {
+    return new NodeFanout.Deliver(
+        d.topic(), d.epoch(), d.seq(), d.event(), d.payload(), d.binary(), d.numberedAtMillis(), d.origin(), d.pseq(), true);
   }
 
   private Behavior<Command> onRecover(Recover recover) {

@@ -33,9 +33,11 @@ final class TopicCodecs {
                 out.varLong(m.numberedAtMillis());
                 out.varInt(m.origin());
                 out.varLong(m.pseq());
+                out.bool(m.acknowledge());
               },
               in -> new NodeFanout.Deliver(
-                  in.string(), in.fixedLong(), in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong(), in.varInt(), in.varLong())),
+                  in.string(), in.fixedLong(), in.varLong(), in.string(), in.bytes(), in.bool(), in.varLong(), in.varInt(), in.varLong(),
+                  in.bool())),
           MessageCodec.of(
               NodeFanout.TopicRegistered.class,
               "TR",

@@ -61,6 +61,14 @@ class ClusterFanoutTest {
     return socket;
   }
 
+  private static long acknowledgedByDelivery() throws Exception {
+    long sum = 0;
+    for (HeraldNode node : nodes) {
+      sum += TestNode.metric(node, "herald_publish_acks_total{via=\"delivery\"}");
+    }
+    return sum;
+  }
+
   private static String text(Message m) {
     return new String(m.payload().bytes(), StandardCharsets.UTF_8);
   }
@@ -91,6 +99,7 @@ class ClusterFanoutTest {
       assertThat(join.get(30, TimeUnit.SECONDS).ok()).isTrue();
     }
 
+    long acknowledgedByDeliveryBefore = acknowledgedByDelivery();
     List<CompletableFuture<Reply>> pushes = Collections.synchronizedList(new ArrayList<>());
     List<Thread> threads = new ArrayList<>();
     for (int p = 0; p < publishers.size(); p++) {
@@ -112,6 +121,9 @@ class ClusterFanoutTest {
     for (CompletableFuture<Reply> push : pushes) {
       assertThat(push.get(30, TimeUnit.SECONDS).ok()).isTrue();
     }
+    // The owner lives on one node; the publishers on the two others (whose nodes have subscribers) get
+    // every acknowledgement but their first (which names the owner) with the delivery to their node.
+    assertThat(acknowledgedByDelivery() - acknowledgedByDeliveryBefore).isEqualTo(2L * (messagesPerPublisher - 1));
     int total = messagesPerPublisher * publishers.size();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (received.stream().anyMatch(q -> q.size() < total) && System.nanoTime() < deadline) {

@@ -113,6 +113,22 @@ class NodeFanoutTest {
   }
 
   @Test
+  void aDeliveryTheOwnerLeftTheAcknowledgementToAcknowledgesThisNodesPublisherEvenWithoutSubscribers() {
+    TestProbe<NodePublisher.Command> publisher = testKit.createTestProbe();
+    ActorRef<NodeFanout.Command> withPublisher =
+        testKit.spawn(NodeFanout.create(topic -> owner.ref(), new RecordingWriter(writes.ref()), HistoryPolicy.Lookup.NONE, 10, 10, publisher.ref()));
+    int uid = publisher.ref().path().uid();
+    withPublisher.tell(new NodeFanout.Deliver("room:acked", 7, 3, "e", "{}".getBytes(), false, 0, uid, 11, true));
+    assertThat(publisher.expectMessageClass(NodePublisher.AcceptedHere.class))
+        .isEqualTo(new NodePublisher.AcceptedHere("room:acked", 7, 3, 11));
+    // not when the owner acknowledged it itself, nor for another publisher (a node restarted meanwhile)
+    withPublisher.tell(new NodeFanout.Deliver("room:acked", 7, 4, "e", "{}".getBytes(), false, 0, uid, 12, false));
+    withPublisher.tell(new NodeFanout.Deliver("room:acked", 7, 5, "e", "{}".getBytes(), false, 0, uid + 1, 13, true));
+    publisher.expectNoMessage(NOTHING);
+    writes.expectNoMessage(Duration.ZERO); // nobody here subscribes to it
+  }
+
+  @Test
   void aJoinIsConfirmedOnlyAfterTheOwnerAcknowledgesThisNode() {
     TestProbe<Told> a = testKit.createTestProbe();
     fanout.tell(new NodeFanout.Subscribe("room:1", "j1", subscriber("a", a), Set.of()));
@@ -244,7 +260,8 @@ class NodeFanoutTest {
           new RecordingWriter(writes.ref()),
           new HistoryPolicy.Lookup(List.of(new HistoryPolicy.Lookup.Entry(io.herald.protocol.TopicPattern.parse("hist:*"), new HistoryPolicy(100, Duration.ofMinutes(5))))),
           3,
-          2));
+          2,
+          null));
 
   /** A live subscriber of {@code topic} on the history fan-out, registered under epoch 7 at seq 2. */
   private ProbeSubscriber liveOn(String topic, TestProbe<Told> probe) {
@@ -371,16 +388,16 @@ class NodeFanoutTest {
     TestProbe<Told> a = testKit.createTestProbe();
     liveOn("hist:stall", a);
     // the owner stalled: its publisher delivered publishes 11 and 12 unnumbered, and 0 (never sent to it)
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u11", "{}".getBytes(), false, 0, 5, 11));
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u12", "{}".getBytes(), false, 0, 5, 12));
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "new", "{}".getBytes(), false, 0, 5, 0));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u11", "{}".getBytes(), false, 0, 5, 11, false));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "u12", "{}".getBytes(), false, 0, 5, 12, false));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 0, 0, "new", "{}".getBytes(), false, 0, 5, 0, false));
     for (String e : List.of("u11", "u12", "new")) {
       assertThat(writes.expectMessageClass(Written.class).event()).isEqualTo(e);
     }
     // it wakes and numbers 11 and 12, then another publisher's 11 (another origin)
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 3, "u11", "{}".getBytes(), false, 0, 5, 11));
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 4, "u12", "{}".getBytes(), false, 0, 5, 12));
-    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 5, "other", "{}".getBytes(), false, 0, 6, 11));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 3, "u11", "{}".getBytes(), false, 0, 5, 11, false));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 4, "u12", "{}".getBytes(), false, 0, 5, 12, false));
+    historyFanout.tell(new NodeFanout.Deliver("hist:stall", 7, 5, "other", "{}".getBytes(), false, 0, 6, 11, false));
     Written other = writes.expectMessageClass(Written.class);
     assertThat(other.event()).isEqualTo("other");
     assertThat(other.ref()).isEqualTo("5");
@@ -392,12 +409,12 @@ class NodeFanoutTest {
     TestProbe<Told> a = testKit.createTestProbe();
     liveOn("hist:bound", a);
     for (long pseq = 1; pseq <= 3; pseq++) { // remembers 2
-      historyFanout.tell(new NodeFanout.Deliver("hist:bound", 0, 0, "u", "{}".getBytes(), false, 0, 5, pseq));
+      historyFanout.tell(new NodeFanout.Deliver("hist:bound", 0, 0, "u", "{}".getBytes(), false, 0, 5, pseq, false));
       writes.expectMessageClass(Written.class);
     }
-    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 3, "u1", "{}".getBytes(), false, 0, 5, 1));
+    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 3, "u1", "{}".getBytes(), false, 0, 5, 1, false));
     assertThat(writes.expectMessageClass(Written.class).event()).isEqualTo("u1"); // forgotten: delivered again
-    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 4, "u3", "{}".getBytes(), false, 0, 5, 3));
+    historyFanout.tell(new NodeFanout.Deliver("hist:bound", 7, 4, "u3", "{}".getBytes(), false, 0, 5, 3, false));
     writes.expectNoMessage(NOTHING);
   }
 }
