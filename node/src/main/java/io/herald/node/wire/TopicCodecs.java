@@ -22,7 +22,7 @@ final class TopicCodecs {
       List.of(
           MessageCodec.of(
               NodeFanout.Deliver.class,
-              "D",
+              "D2",
               (m, out) -> {
                 out.string(m.topic());
                 out.fixedLong(m.epoch());

@@ -11,7 +11,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  */
 public final class GarbageWireSerializer extends SerializerWithStringManifest {
   /** The wire serializer's manifest of a {@link NodeFanout.Deliver}. */
-  static final String DELIVER_MANIFEST = "D";
+  static final String DELIVER_MANIFEST = "D2";
 
   @Override
   public int identifier() {

@@ -141,7 +141,7 @@ class WireSerializerTest {
       }
     }
     // a length prefix far past the end must not allocate it
-    assertRefused(wire, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07}, "D");
+    assertRefused(wire, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07}, "D2");
     // eleven continuation bytes: not a varint
     byte[] endless = new byte[12];
     Arrays.fill(endless, (byte) 0x80);
