@@ -19,7 +19,9 @@
 # stdout line, JSON) is appended beside the CSV (.jsonl).
 #
 # Environment: ONE_VS_THREE_LOAD (harness arguments; default the issue's command: 100 topics × 10
-# subscribers, 500 msg/s, 20 s, 100-byte pad, 10 s warm-up), HERALD_* settings reach the nodes.
+# subscribers, 500 msg/s, 20 s, 100-byte pad, 10 s warm-up), ONE_VS_THREE_NODES (the cluster sizes run
+# per build and round, default "1 3"; "3" when the builds differ only between nodes), HERALD_* settings
+# reach the nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE="$PWD"
@@ -93,7 +95,8 @@ run() { # $1 round, $2 build dir, $3 nodes
 
 for ((r = 1; r <= ROUNDS; r++)); do
   for dir in "$@"; do
-    run "$r" "$dir" 1 || echo "one-vs-three.sh: round $r, $dir, 1 node: no figure" >&2
-    run "$r" "$dir" 3 || echo "one-vs-three.sh: round $r, $dir, 3 nodes: no figure" >&2
+    for n in ${ONE_VS_THREE_NODES:-1 3}; do
+      run "$r" "$dir" "$n" || echo "one-vs-three.sh: round $r, $dir, $n node(s): no figure" >&2
+    done
   done
 done
