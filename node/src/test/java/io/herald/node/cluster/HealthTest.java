@@ -70,7 +70,8 @@ class HealthTest {
       int s = status(management, "/ready");
       if (s > 0) {
         answers.add(s);
-        assertThat(status(management, "/alive")).isEqualTo(200);
+        // -1: the failed start stopped management between the two requests
+        assertThat(status(management, "/alive")).isIn(200, -1);
       }
       Thread.sleep(50);
     }
