@@ -69,7 +69,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
    * in {@code after} its previous unacknowledged publish to this topic (0: none): see
    * {@link PublisherStreams}. Answered with {@link NodePublisher.Accepted} once numbered and sent to
    * every interested node, carrying this entity's ref when {@code wantOwner} or on the first answer to
-   * the publisher. A publish whose {@code idempotencyKey} this incarnation has seen recently is answered
+   * the publisher; when the publisher's node is another one and interested, its delivery there answers
+   * instead ({@link NodeFanout.Deliver#acknowledge}). A publish whose {@code idempotencyKey} this incarnation has seen recently is answered
    * with the first one's seq and not sent again.
    */
   public record Publish(
