@@ -90,14 +90,31 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     return node.address().toString() + "#" + node.longUid();
   }
 
+  /** {@code ddata}: the Distributed Data replicator presence writes to (its own, see {@link Presence#start}). */
   public static Behavior<Command> create(
-      PresenceStore store, PresenceSettings settings, ActorRef<NodeFanout.Command> fanout, NodeMetrics metrics) {
+      ActorRef<Replicator.Command> ddata,
+      PresenceStore store,
+      PresenceSettings settings,
+      ActorRef<NodeFanout.Command> fanout,
+      NodeMetrics metrics) {
     return Behaviors.setup(
         ctx ->
-            DistributedData.<Command, LWWMap<String, PresenceEntry>>withReplicatorMessageAdapter(
-                replicator ->
-                    Behaviors.withTimers(
-                        timers -> new PresenceReplicator(ctx, replicator, timers, store, settings, fanout, metrics))));
+            Behaviors.withTimers(
+                timers ->
+                    new PresenceReplicator(
+                        ctx,
+                        new ReplicatorMessageAdapter<>(ctx, ddata, unexpectedAskTimeout(ctx)),
+                        ddata,
+                        timers,
+                        store,
+                        settings,
+                        fanout,
+                        metrics)));
+  }
+
+  /** What Pekko's own adapter (DistributedData.withReplicatorMessageAdapter) uses. */
+  private static java.time.Duration unexpectedAskTimeout(ActorContext<Command> ctx) {
+    return ctx.getSystem().settings().config().getDuration("pekko.cluster.ddata.typed.replicator-message-adapter-unexpected-ask-timeout");
   }
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator;
@@ -125,6 +142,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private PresenceReplicator(
       ActorContext<Command> ctx,
       ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator,
+      ActorRef<Replicator.Command> ddata,
       TimerScheduler<Command> timers,
       PresenceStore store,
       PresenceSettings settings,
@@ -137,7 +155,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     this.fanout = fanout;
     this.metrics = metrics;
     this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
-    this.ddata = DistributedData.get(ctx.getSystem()).replicator();
+    this.ddata = ddata;
     this.written = writtenAdapter(ctx);
     for (int s = 0; s < store.shards(); s++) {
       Key<LWWMap<String, PresenceEntry>> key = LWWMapKey.create(KEY_PREFIX + s);
