@@ -9,9 +9,13 @@
 //
 // Messages from the parent:
 //   {cmd: "open", urls, sockets: [i...]}        open socket i to urls[i % urls.length]
-//   {cmd: "join", topics: [[i, topic]...], inFlight}  join: at most inFlight unanswered at a time
+//   {cmd: "join", topics: [[i, topic]...], inFlight, rate}  join: at most inFlight unanswered at a time,
+//                                               and at most rate joins a second (0: no limit)
 //   {cmd: "close"}                              close every socket (close frame), then exit
-// Answers: {opened, ms}, {joined, errors, ms}, {closed, bytes, frames, unexpectedCloses}.
+// Answers: {opened, ms}, {joined, errors, ms}, {closed, bytes, frames, unexpectedCloses, heartbeatLateMs}.
+// unexpectedCloses counts "code reason" (the server's close frame); heartbeatLateMs is how late this
+// process's heartbeat timer fired at worst (a busy event loop fires it late: the server's idle timeout
+// would then close sockets that are alive).
 const WebSocket = require("ws")
 
 // frames larger than this are counted, never decoded: a join reply is far smaller
@@ -23,7 +27,8 @@ const OPEN_IN_FLIGHT = 200
 const sockets = new Map() // i -> {ws, pending: Map(ref -> resolve)}
 let bytes = 0
 let frames = 0
-const unexpectedCloses = {} // close code -> count
+const unexpectedCloses = {} // "code reason" -> count
+let heartbeatLateMs = 0
 let closing = false
 let nextRef = 1
 
@@ -48,8 +53,9 @@ function open(i, url) {
     ws.on("open", () => { sockets.set(i, m); resolve() })
     ws.on("error", e => { if (!sockets.has(i)) reject(e) })
     ws.on("message", data => onFrame(m, data))
-    ws.on("close", code => {
-      if (!closing) unexpectedCloses[code] = (unexpectedCloses[code] || 0) + 1
+    ws.on("close", (code, reason) => {
+      const why = `${code} ${reason}`.trim()
+      if (!closing) unexpectedCloses[why] = (unexpectedCloses[why] || 0) + 1
       for (const resolve of m.pending.values()) resolve({ status: "closed", response: { code } })
       m.pending.clear()
     })
@@ -67,15 +73,27 @@ function join(i, topic) {
   })
 }
 
-/** Runs fn over items with at most n in flight. */
-async function pool(items, n, fn) {
+/** Runs fn over items with at most n in flight, and (rate > 0) starting at most rate a second. */
+async function pool(items, n, fn, rate = 0) {
   let next = 0
+  const t0 = Date.now()
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++])
+    while (next < items.length) {
+      const k = next++
+      if (rate > 0) {
+        const due = t0 + (k * 1000) / rate - Date.now()
+        if (due > 0) await new Promise(r => setTimeout(r, due))
+      }
+      await fn(items[k])
+    }
   }))
 }
 
+let lastHeartbeat = Date.now()
 setInterval(() => {
+  const now = Date.now()
+  heartbeatLateMs = Math.max(heartbeatLateMs, now - lastHeartbeat - HEARTBEAT_MS)
+  lastHeartbeat = now
   for (const { ws } of sockets.values()) {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify([null, String(nextRef++), "phoenix", "heartbeat", {}]))
   }
@@ -99,7 +117,7 @@ process.on("message", async msg => {
         const why = JSON.stringify(reply.response)
         errors[why] = (errors[why] || 0) + 1
       }
-    })
+    }, msg.rate || 0)
     process.send({ joined, errors, ms: Date.now() - t0 })
   } else if (msg.cmd === "close") {
     closing = true
@@ -108,8 +126,8 @@ process.on("message", async msg => {
       ws.once("close", resolve)
       ws.close(1000)
     })))
-    process.send({ closed: sockets.size, bytes, frames, unexpectedCloses }, () => process.exit(0))
+    process.send({ closed: sockets.size, bytes, frames, unexpectedCloses, heartbeatLateMs }, () => process.exit(0))
   } else if (msg.cmd === "stats") {
-    process.send({ bytes, frames, unexpectedCloses })
+    process.send({ bytes, frames, unexpectedCloses, heartbeatLateMs })
   }
 })
