@@ -120,7 +120,7 @@ const sameSet = (keys, expected) => keys.length === expected.size && keys.every(
   log(`CONVERGED ${sockets * perSocket - refused} entries (${topics} topics x ${expected.size}): joins answered in ${joined} ms, ` +
     `${refused ? `${refused} joins refused, lists not checked` : "every watcher's list exact"} after ${converged} ms, presence_diffs per watcher: ${watchers.map(w => w.diffs).join(", ")}; ` +
     `members received ${(memberBytes / 1e6).toFixed(1)} MB in ${received.reduce((a, r) => a + r.frames, 0)} frames; ` +
-    `member heartbeats late by at most ${Math.max(...received.map(r => r.heartbeatLateMs))} ms`)
+    `longest turn of a member process's event loop ~${Math.max(...received.map(r => r.heartbeatLateMs))} ms`)
   log(`HOLD ${hold}s`)
   await sleep(hold * 1000)
   let live = watchers
@@ -141,7 +141,7 @@ const sameSet = (keys, expected) => keys.length === expected.size && keys.every(
   const unexpected = {}
   for (const c of closed) for (const [code, n] of Object.entries(c.unexpectedCloses)) unexpected[code] = (unexpected[code] || 0) + n
   log(`all members closed: every watcher's list empty after ${emptied} ms; sockets closed by the server or network meanwhile: ${JSON.stringify(unexpected)}; ` +
-    `member heartbeats late by at most ${Math.max(...closed.map(c => c.heartbeatLateMs))} ms`)
+    `longest turn of a member process's event loop ~${Math.max(...closed.map(c => c.heartbeatLateMs))} ms`)
   console.log(JSON.stringify({ sockets, perSocket, topics, members: expected.size, procs, joinedMs: joined, convergedMs: converged,
     diffs: watchers.map(w => w.diffs), joinErrors: errors, memberBytes, killedMs: killed, emptiedMs: emptied, unexpectedCloses: unexpected }))
   process.exit(refused || (!killPid && Object.keys(unexpected).length) ? 1 : 0)

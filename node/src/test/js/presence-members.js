@@ -14,8 +14,7 @@
 //   {cmd: "close"}                              close every socket (close frame), then exit
 // Answers: {opened, ms}, {joined, errors, ms}, {closed, bytes, frames, unexpectedCloses, heartbeatLateMs}.
 // unexpectedCloses counts "code reason" (the server's close frame); heartbeatLateMs is how late this
-// process's heartbeat timer fired at worst (a busy event loop fires it late: the server's idle timeout
-// would then close sockets that are alive).
+// process's timer fired at worst (how long one turn of its event loop took).
 const WebSocket = require("ws")
 
 // frames larger than this are counted, never decoded: a join reply is far smaller
@@ -32,9 +31,30 @@ let heartbeatLateMs = 0
 let closing = false
 let nextRef = 1
 
+// A member process receiving a large topic's diffs can be busy for longer than the idle timeout in
+// one turn of its event loop (every ready socket is read before timers run: a heartbeat timer fired
+// 100 s late in a 10,000-member run, and the server rightly closed the sockets as idle). So heartbeats
+// are also sent from the receive path: every socket that is due, looked at most once a second.
+const HEARTBEAT_CHECK_MS = 1000
+let lastHeartbeatCheck = Date.now()
+
+function heartbeatDue(now) {
+  for (const m of sockets.values()) {
+    if (now - m.lastHeartbeat >= HEARTBEAT_MS && m.ws.readyState === WebSocket.OPEN) {
+      m.lastHeartbeat = now
+      m.ws.send(JSON.stringify([null, String(nextRef++), "phoenix", "heartbeat", {}]))
+    }
+  }
+}
+
 function onFrame(m, data) {
   bytes += data.length
   frames++
+  const now = Date.now()
+  if (now - lastHeartbeatCheck >= HEARTBEAT_CHECK_MS) {
+    lastHeartbeatCheck = now
+    heartbeatDue(now)
+  }
   if (data.length > DECODE_LIMIT) return
   const msg = JSON.parse(data.toString())
   if (msg[3] === "phx_reply") {
@@ -49,7 +69,7 @@ function onFrame(m, data) {
 function open(i, url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url}/websocket?vsn=2.0.0`, { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 1 << 30 })
-    const m = { ws, pending: new Map() }
+    const m = { ws, pending: new Map(), lastHeartbeat: Date.now() }
     ws.on("open", () => { sockets.set(i, m); resolve() })
     ws.on("error", e => { if (!sockets.has(i)) reject(e) })
     ws.on("message", data => onFrame(m, data))
@@ -89,15 +109,13 @@ async function pool(items, n, fn, rate = 0) {
   }))
 }
 
-let lastHeartbeat = Date.now()
+let lastHeartbeat = Date.now() // the timer's last turn
 setInterval(() => {
   const now = Date.now()
-  heartbeatLateMs = Math.max(heartbeatLateMs, now - lastHeartbeat - HEARTBEAT_MS)
+  heartbeatLateMs = Math.max(heartbeatLateMs, now - lastHeartbeat - HEARTBEAT_CHECK_MS)
   lastHeartbeat = now
-  for (const { ws } of sockets.values()) {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify([null, String(nextRef++), "phoenix", "heartbeat", {}]))
-  }
-}, HEARTBEAT_MS).unref()
+  heartbeatDue(now)
+}, HEARTBEAT_CHECK_MS).unref()
 
 // the parent is gone (it failed): do not linger holding sockets
 process.on("disconnect", () => process.exit(0))
