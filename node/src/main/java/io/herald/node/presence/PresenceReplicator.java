@@ -85,6 +85,14 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     INSTANCE
   }
 
+  /** Write what {@link #enqueue} queued. */
+  private enum WritePending implements Command {
+    INSTANCE
+  }
+
+  /** One write to a key: put {@code entry} under {@code ref}, or remove {@code ref} (entry null). */
+  private record Write(String ref, PresenceEntry entry) {}
+
   /** {@link PresenceEntry#node} of a cluster member: its address and uid, new for every incarnation. */
   public static String nodeName(UniqueAddress node) {
     return node.address().toString() + "#" + node.longUid();
@@ -136,6 +144,8 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** Nodes with entries that were not members at the last sweep: removed at the next if still not. */
   private Set<String> strangers = Set.of();
   private final ReplicationLag replicationLag = new ReplicationLag(System.currentTimeMillis());
+  /** Writes queued for this actor's next turn, by shard, in order. */
+  private Map<Integer, List<Write>> pendingWrites = new HashMap<>();
   private int pendingLeaveWrites;
   private boolean leaving;
 
@@ -182,6 +192,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
         .onMessage(Replace.class, this::onReplace)
         .onMessage(ReplicaChanged.class, this::onReplicaChanged)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
+        .onMessageEquals(WritePending.INSTANCE, this::onWritePending)
         .onMessage(Written.class, this::onWritten)
         .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
@@ -195,7 +206,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     PresenceEntry e = add.entry();
     own(add.owner(), e);
     if (!leaving) {
-      write(e, Replicator.writeLocal(), m -> m.put(self, e.ref(), e));
+      enqueue(e, new Write(e.ref(), e));
     }
     return Behaviors.same();
   }
@@ -203,7 +214,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private Behavior<Command> onRemove(Remove remove) {
     PresenceEntry e = remove.entry();
     disown(remove.owner(), e);
-    write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
+    enqueue(e, new Write(e.ref(), null));
     return Behaviors.same();
   }
 
@@ -213,17 +224,48 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     disown(replace.owner(), previous);
     own(replace.owner(), next);
     if (!leaving) {
-      write(next, Replicator.writeLocal(), m -> m.remove(self, previous.ref()).put(self, next.ref(), next));
+      enqueue(next, new Write(previous.ref(), null));
+      enqueue(next, new Write(next.ref(), next));
     }
     return Behaviors.same();
   }
 
-  private void write(
-      PresenceEntry e,
-      Replicator.WriteConsistency consistency,
-      java.util.function.Function<LWWMap<String, PresenceEntry>, LWWMap<String, PresenceEntry>> modify) {
-    Key<LWWMap<String, PresenceEntry>> key = keys.get(PresenceShards.of(e.topic(), e.key(), keys.size()));
-    ddata.tell(new Replicator.Update<>(key, PresenceStore.emptyReplica(), consistency, written, modify::apply));
+  /**
+   * Queues a write to {@code e}'s key; the writes queued until this actor's next turn go to Distributed
+   * Data as one update per key ({@link #onWritePending}). Idle, that is at once; in a burst of joins
+   * it is one update per key for the whole burst in the mailbox instead of one per join (an update costs
+   * the replicator a delta, a digest to redo and an answer, whatever it holds).
+   */
+  private void enqueue(PresenceEntry e, Write write) {
+    if (pendingWrites.isEmpty()) {
+      getContext().getSelf().tell(WritePending.INSTANCE);
+    }
+    pendingWrites.computeIfAbsent(PresenceShards.of(e.topic(), e.key(), keys.size()), s -> new ArrayList<>()).add(write);
+  }
+
+  private Behavior<Command> onWritePending() {
+    writePending();
+    return Behaviors.same();
+  }
+
+  private void writePending() {
+    pendingWrites.forEach(
+        (shard, writes) ->
+            ddata.tell(
+                new Replicator.Update<>(
+                    keys.get(shard),
+                    PresenceStore.emptyReplica(),
+                    Replicator.writeLocal(),
+                    written,
+                    m -> {
+                      LWWMap<String, PresenceEntry> result = m;
+                      for (Write w : writes) {
+                        result = w.entry() == null ? result.remove(self, w.ref()) : result.put(self, w.ref(), w.entry());
+                      }
+                      return result;
+                    })));
+    metrics.presenceUpdates.inc(pendingWrites.size());
+    pendingWrites = new HashMap<>();
   }
 
   private Behavior<Command> onWritten(Written w) {
@@ -259,7 +301,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       log.warn("a socket stopped with {} presence entries still tracked; removing them", owned.size());
       for (PresenceEntry e : owned.values()) {
         store.removeLocal(e);
-        write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
+        enqueue(e, new Write(e.ref(), null));
       }
     }
     return Behaviors.same();
@@ -369,6 +411,8 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** SIGTERM: write the removal of every entry of this node to every node before the node goes. */
   private Behavior<Command> onLeave(Leave leave) {
     leaving = true;
+    // queued removals first: the replicator applies updates in order, so the leave's removals come after
+    writePending();
     Map<Integer, List<PresenceEntry>> byShard = new HashMap<>();
     for (PresenceEntry e : store.localSnapshot()) {
       byShard.computeIfAbsent(PresenceShards.of(e.topic(), e.key(), keys.size()), s -> new ArrayList<>()).add(e);
