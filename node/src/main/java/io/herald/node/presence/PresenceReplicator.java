@@ -144,8 +144,12 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** Nodes with entries that were not members at the last sweep: removed at the next if still not. */
   private Set<String> strangers = Set.of();
   private final ReplicationLag replicationLag = new ReplicationLag(System.currentTimeMillis());
-  /** Writes queued for this actor's next turn, by shard, in order. */
-  private Map<Integer, List<Write>> pendingWrites = new HashMap<>();
+  /** Writes not yet sent, by shard (the longest waiting first), each shard's in order. */
+  private final Map<Integer, List<Write>> pendingWrites = new java.util.LinkedHashMap<>();
+  /** Updates sent to the replicator and not answered yet. */
+  private int updatesInFlight;
+  private boolean writeScheduled;
+  private boolean answeredSinceSweep;
   private int pendingLeaveWrites;
   private boolean leaving;
 
@@ -231,44 +235,57 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   }
 
   /**
-   * Queues a write to {@code e}'s key; the writes queued until this actor's next turn go to Distributed
-   * Data as one update per key ({@link #onWritePending}). Idle, that is at once; in a burst of joins
-   * it is one update per key for the whole burst in the mailbox instead of one per join (an update costs
-   * the replicator a delta, a digest to redo and an answer, whatever it holds).
+   * Queues a write to {@code e}'s key. Writes go to Distributed Data as one update per key, at most
+   * {@code max-updates-in-flight} unanswered: idle, each write goes on this actor's next turn; in a
+   * burst the writes that wait for an answer pile up per key and go together (an update costs the
+   * replicator a delta, a digest to redo and an answer, whatever it holds).
    */
   private void enqueue(PresenceEntry e, Write write) {
-    if (pendingWrites.isEmpty()) {
+    enqueue(PresenceShards.of(e.topic(), e.key(), keys.size()), List.of(write));
+  }
+
+  private void enqueue(int shard, List<Write> writes) {
+    pendingWrites.computeIfAbsent(shard, s -> new ArrayList<>()).addAll(writes);
+    if (!writeScheduled && updatesInFlight < settings.maxUpdatesInFlight()) {
+      writeScheduled = true;
       getContext().getSelf().tell(WritePending.INSTANCE);
     }
-    pendingWrites.computeIfAbsent(PresenceShards.of(e.topic(), e.key(), keys.size()), s -> new ArrayList<>()).add(write);
   }
 
   private Behavior<Command> onWritePending() {
-    writePending();
+    writeScheduled = false;
+    writePending(settings.maxUpdatesInFlight());
     return Behaviors.same();
   }
 
-  private void writePending() {
-    pendingWrites.forEach(
-        (shard, writes) ->
-            ddata.tell(
-                new Replicator.Update<>(
-                    keys.get(shard),
-                    PresenceStore.emptyReplica(),
-                    Replicator.writeLocal(),
-                    written,
-                    m -> {
-                      LWWMap<String, PresenceEntry> result = m;
-                      for (Write w : writes) {
-                        result = w.entry() == null ? result.remove(self, w.ref()) : result.put(self, w.ref(), w.entry());
-                      }
-                      return result;
-                    })));
-    metrics.presenceUpdates.inc(pendingWrites.size());
-    pendingWrites = new HashMap<>();
+  /** Sends the keys' queued writes, the longest waiting first, while fewer than {@code limit} are unanswered. */
+  private void writePending(int limit) {
+    for (var it = pendingWrites.entrySet().iterator(); it.hasNext() && updatesInFlight < limit; ) {
+      Map.Entry<Integer, List<Write>> next = it.next();
+      it.remove();
+      List<Write> writes = next.getValue();
+      updatesInFlight++;
+      metrics.presenceUpdates.inc();
+      ddata.tell(
+          new Replicator.Update<>(
+              keys.get(next.getKey()),
+              PresenceStore.emptyReplica(),
+              Replicator.writeLocal(),
+              written,
+              m -> {
+                LWWMap<String, PresenceEntry> result = m;
+                for (Write w : writes) {
+                  result = w.entry() == null ? result.remove(self, w.ref()) : result.put(self, w.ref(), w.entry());
+                }
+                return result;
+              }));
+    }
   }
 
   private Behavior<Command> onWritten(Written w) {
+    updatesInFlight = Math.max(0, updatesInFlight - 1);
+    answeredSinceSweep = true;
+    writePending(settings.maxUpdatesInFlight());
     // a local write fails only if the modification threw (a bug): say so, the entry is not replicated
     if (w.response() instanceof Replicator.ModifyFailure<?> failure) {
       log.error("presence: a write to {} failed: {}", failure.key(), failure.errorMessage());
@@ -347,6 +364,13 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
    * (removed while this node was not there to see it, or before their last entries reached it).
    */
   private Behavior<Command> onSweep() {
+    if (updatesInFlight > 0 && !answeredSinceSweep) {
+      // an answer lost (a replicator restarted): do not let this node's writes wait for it forever
+      log.warn("presence: no answer from the replicator to {} updates in {}; sending the queued writes anyway", updatesInFlight, settings.sweepInterval());
+      updatesInFlight = 0;
+      writePending(settings.maxUpdatesInFlight());
+    }
+    answeredSinceSweep = false;
     Set<String> members = new HashSet<>();
     for (Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
       members.add(nodeName(m.uniqueAddress()));
@@ -389,20 +413,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       }
       if (!theirs.isEmpty()) {
         removed += theirs.size();
-        Key<LWWMap<String, PresenceEntry>> key = keys.get(s);
-        ddata.tell(
-            new Replicator.Update<>(
-                key,
-                PresenceStore.emptyReplica(),
-                Replicator.writeLocal(),
-                written,
-                m -> {
-                  LWWMap<String, PresenceEntry> result = m;
-                  for (PresenceEntry e : theirs) {
-                    result = result.remove(self, e.ref());
-                  }
-                  return result;
-                }));
+        enqueue(s, theirs.stream().map(e -> new Write(e.ref(), null)).toList());
       }
     }
     return removed;
@@ -411,8 +422,9 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** SIGTERM: write the removal of every entry of this node to every node before the node goes. */
   private Behavior<Command> onLeave(Leave leave) {
     leaving = true;
-    // queued removals first: the replicator applies updates in order, so the leave's removals come after
-    writePending();
+    // queued writes first, whatever is in flight: the replicator applies updates in order, so the
+    // leave's removals come after them
+    writePending(Integer.MAX_VALUE);
     Map<Integer, List<PresenceEntry>> byShard = new HashMap<>();
     for (PresenceEntry e : store.localSnapshot()) {
       byShard.computeIfAbsent(PresenceShards.of(e.topic(), e.key(), keys.size()), s -> new ArrayList<>()).add(e);
