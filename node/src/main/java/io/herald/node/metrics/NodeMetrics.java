@@ -86,9 +86,9 @@ public final class NodeMetrics {
   public final Counter presenceDiffs =
       Counter.builder().name("herald_presence_diffs_total").help("presence_diff batches pushed to this node's subscribers, one per topic per batch").register(registry);
 
-  /** Distributed Data updates of this node's presence writes: those of one turn of its actor go as one per key. */
+  /** Distributed Data updates of this node's presence writes: those that waited for an answer go as one per key. */
   public final Counter presenceUpdates =
-      Counter.builder().name("herald_presence_updates_total").help("Distributed Data updates this node's presence writes went out as (one per key for the writes queued in one turn)").register(registry);
+      Counter.builder().name("herald_presence_updates_total").help("Distributed Data updates this node's presence writes went out as (writes that waited for the replicator go as one update per key)").register(registry);
 
   /** Publishes whose idempotency key the topic's owner had seen within its window: not delivered again. */
   public final Counter publishesIdempotent =
