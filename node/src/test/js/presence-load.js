@@ -17,7 +17,8 @@ const { Socket, Presence } = require("phoenix")
 const WebSocket = require("ws")
 
 const arg = (name, dflt) => {
-  const a = process.argv.find(x => x.startsWith(`--${name}=`))
+  // the last one given wins (scripts/presence.sh puts its defaults first)
+  const a = process.argv.findLast(x => x.startsWith(`--${name}=`))
   return a ? a.slice(name.length + 3) : dflt
 }
 const urls = arg("urls", "ws://127.0.0.1:15200/socket").split(",")
