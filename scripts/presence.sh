@@ -5,13 +5,16 @@
 # Not part of the build.
 #
 #   scripts/presence.sh load [--sockets=10000] [--per-socket=1] [--topics=T] [--procs=P] [--hold=30]
+#                            [--join-rate=R] [--in-flight=N]
 #       that many sockets (socket i on node i % 3) each join --per-socket topics as user u<i> (of --topics
 #       topics; default --per-socket, so every socket joins the same ones). Reports join and convergence
 #       times, presence_diffs per watcher, the bytes the members received; each node's heap after a
 #       full GC and RSS before the run and while the entries are held; the cluster's traffic (bytes sent
 #       on the nodes' Artery connections, `ss`) idle, while the entries are made and while they are
 #       held; and each node's replication lag histogram (herald_presence_replication_lag_seconds).
-#       10,000 members of one topic: --sockets=10000; 100,000 entries: --sockets=1000 --per-socket=100.
+#       --join-rate: joins a second over all members (default: as fast as --in-flight, 500 unanswered
+#       joins per member process, allows). 10,000 members of one topic: --sockets=10000 --join-rate=200;
+#       100,000 entries: --sockets=1000 --per-socket=100 --topics=1000.
 #   scripts/presence.sh rounds N
 #       N rounds: 30 sockets join, every list complete, node 1 or 2 is killed (SIGTERM or SIGKILL, both
 #       on each node in turn) and its members must leave the other nodes' lists, the rest leave, the node
@@ -118,5 +121,5 @@ case "$mode" in
     echo "$n rounds: every list converged; at the end all ${#topics[@]} rounds' topics are empty on every node ($(loadavg))"
     replication_lag
     ;;
-  *) echo "usage: scripts/presence.sh load [--sockets=N --per-socket=M --topics=T --procs=P --hold=S] | rounds N" >&2; exit 2 ;;
+  *) echo "usage: scripts/presence.sh load [--sockets=N --per-socket=M --topics=T --procs=P --hold=S --join-rate=R --in-flight=N] | rounds N" >&2; exit 2 ;;
 esac

@@ -93,6 +93,10 @@ public final class NodeMetrics {
   public final Counter presenceDiffs =
       Counter.builder().name("herald_presence_diffs_total").help("presence_diff batches pushed to this node's subscribers, one per topic per batch").register(registry);
 
+  /** Distributed Data updates of this node's presence writes: those that waited for an answer go as one per key. */
+  public final Counter presenceUpdates =
+      Counter.builder().name("herald_presence_updates_total").help("Distributed Data updates this node's presence writes went out as (writes that waited for the replicator go as one update per key)").register(registry);
+
   /** Publishes whose idempotency key the topic's owner had seen within its window: not delivered again. */
   public final Counter publishesIdempotent =
       Counter.builder().name("herald_publishes_idempotent_total").help("Publishes answered with an earlier publish's seq because their idempotency key repeated, not delivered again").register(registry);

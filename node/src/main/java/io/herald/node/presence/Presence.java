@@ -3,13 +3,17 @@ package io.herald.node.presence;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.NodeFanout;
 import io.herald.protocol.Payload;
+import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.ddata.ReplicatorSettings;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
  * A node's presence as sockets and the API use it: tracking is synchronous on the caller's thread (the
@@ -28,13 +32,35 @@ public final class Presence {
     this.refs = new PresenceRefs(store.self());
   }
 
-  /** Starts this node's presence (Distributed Data's replicator with it, if not running yet). */
+  /** Name of presence's own Distributed Data replicator: the same on every node (replicators find each other by path). */
+  static final String REPLICATOR_NAME = "presenceReplicator";
+
+  static final String REPLICATOR_DISPATCHER = "herald.presence.replicator-dispatcher";
+
+  /**
+   * Presence's replicator: Distributed Data's settings ({@code pekko.cluster.distributed-data}) with
+   * {@code herald.presence.replicator} over them, on a dispatcher of its own. A burst of joins keeps it
+   * busy (gossip, merging, serializing); on Pekko's internal dispatcher, which the cluster's heartbeats
+   * and sharding's coordinator replicator share, that delayed heartbeats until nodes were downed.
+   */
+  static ReplicatorSettings replicatorSettings(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    return ReplicatorSettings.apply(
+        config.getConfig("herald.presence.replicator").withFallback(config.getConfig("pekko.cluster.distributed-data")))
+        .withDispatcher(REPLICATOR_DISPATCHER);
+  }
+
+  /** Starts this node's presence: its own Distributed Data replicator, and the presence replicator over it. */
   public static Presence start(
       ActorSystem<?> system, PresenceSettings settings, ActorRef<NodeFanout.Command> fanout, NodeMetrics metrics) {
     String self = PresenceReplicator.nodeName(DistributedData.get(system).selfUniqueAddress().uniqueAddress());
     PresenceStore store = new PresenceStore(self, settings.shards());
+    ActorRef<Replicator.Command> ddata =
+        system.systemActorOf(
+            Replicator.behavior(replicatorSettings(system)), REPLICATOR_NAME, DispatcherSelector.fromConfig(REPLICATOR_DISPATCHER));
     ActorRef<PresenceReplicator.Command> replicator =
-        system.systemActorOf(PresenceReplicator.create(store, settings, fanout, metrics), PresenceReplicator.NAME, org.apache.pekko.actor.typed.Props.empty());
+        system.systemActorOf(
+            PresenceReplicator.create(ddata, store, settings, fanout, metrics), PresenceReplicator.NAME, org.apache.pekko.actor.typed.Props.empty());
     metrics.presenceFrom(store::localEntries, store::listenedTopics);
     return new Presence(store, replicator, settings);
   }

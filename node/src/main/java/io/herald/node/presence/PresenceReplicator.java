@@ -85,19 +85,44 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     INSTANCE
   }
 
+  /** Write what {@link #enqueue} queued. */
+  private enum WritePending implements Command {
+    INSTANCE
+  }
+
+  /** One write to a key: put {@code entry} under {@code ref}, or remove {@code ref} (entry null). */
+  private record Write(String ref, PresenceEntry entry) {}
+
   /** {@link PresenceEntry#node} of a cluster member: its address and uid, new for every incarnation. */
   public static String nodeName(UniqueAddress node) {
     return node.address().toString() + "#" + node.longUid();
   }
 
+  /** {@code ddata}: the Distributed Data replicator presence writes to (its own, see {@link Presence#start}). */
   public static Behavior<Command> create(
-      PresenceStore store, PresenceSettings settings, ActorRef<NodeFanout.Command> fanout, NodeMetrics metrics) {
+      ActorRef<Replicator.Command> ddata,
+      PresenceStore store,
+      PresenceSettings settings,
+      ActorRef<NodeFanout.Command> fanout,
+      NodeMetrics metrics) {
     return Behaviors.setup(
         ctx ->
-            DistributedData.<Command, LWWMap<String, PresenceEntry>>withReplicatorMessageAdapter(
-                replicator ->
-                    Behaviors.withTimers(
-                        timers -> new PresenceReplicator(ctx, replicator, timers, store, settings, fanout, metrics))));
+            Behaviors.withTimers(
+                timers ->
+                    new PresenceReplicator(
+                        ctx,
+                        new ReplicatorMessageAdapter<>(ctx, ddata, unexpectedAskTimeout(ctx)),
+                        ddata,
+                        timers,
+                        store,
+                        settings,
+                        fanout,
+                        metrics)));
+  }
+
+  /** What Pekko's own adapter (DistributedData.withReplicatorMessageAdapter) uses. */
+  private static java.time.Duration unexpectedAskTimeout(ActorContext<Command> ctx) {
+    return ctx.getSystem().settings().config().getDuration("pekko.cluster.ddata.typed.replicator-message-adapter-unexpected-ask-timeout");
   }
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator;
@@ -119,12 +144,19 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** Nodes with entries that were not members at the last sweep: removed at the next if still not. */
   private Set<String> strangers = Set.of();
   private final ReplicationLag replicationLag = new ReplicationLag(System.currentTimeMillis());
+  /** Writes not yet sent, by shard (the longest waiting first), each shard's in order. */
+  private final Map<Integer, List<Write>> pendingWrites = new java.util.LinkedHashMap<>();
+  /** Updates sent to the replicator and not answered yet. */
+  private int updatesInFlight;
+  private boolean writeScheduled;
+  private boolean answeredSinceSweep;
   private int pendingLeaveWrites;
   private boolean leaving;
 
   private PresenceReplicator(
       ActorContext<Command> ctx,
       ReplicatorMessageAdapter<Command, LWWMap<String, PresenceEntry>> replicator,
+      ActorRef<Replicator.Command> ddata,
       TimerScheduler<Command> timers,
       PresenceStore store,
       PresenceSettings settings,
@@ -137,7 +169,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     this.fanout = fanout;
     this.metrics = metrics;
     this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
-    this.ddata = DistributedData.get(ctx.getSystem()).replicator();
+    this.ddata = ddata;
     this.written = writtenAdapter(ctx);
     for (int s = 0; s < store.shards(); s++) {
       Key<LWWMap<String, PresenceEntry>> key = LWWMapKey.create(KEY_PREFIX + s);
@@ -164,6 +196,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
         .onMessage(Replace.class, this::onReplace)
         .onMessage(ReplicaChanged.class, this::onReplicaChanged)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
+        .onMessageEquals(WritePending.INSTANCE, this::onWritePending)
         .onMessage(Written.class, this::onWritten)
         .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .onMessageEquals(Sweep.INSTANCE, this::onSweep)
@@ -177,7 +210,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     PresenceEntry e = add.entry();
     own(add.owner(), e);
     if (!leaving) {
-      write(e, Replicator.writeLocal(), m -> m.put(self, e.ref(), e));
+      enqueue(e, new Write(e.ref(), e));
     }
     return Behaviors.same();
   }
@@ -185,7 +218,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   private Behavior<Command> onRemove(Remove remove) {
     PresenceEntry e = remove.entry();
     disown(remove.owner(), e);
-    write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
+    enqueue(e, new Write(e.ref(), null));
     return Behaviors.same();
   }
 
@@ -195,20 +228,64 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
     disown(replace.owner(), previous);
     own(replace.owner(), next);
     if (!leaving) {
-      write(next, Replicator.writeLocal(), m -> m.remove(self, previous.ref()).put(self, next.ref(), next));
+      enqueue(next, new Write(previous.ref(), null));
+      enqueue(next, new Write(next.ref(), next));
     }
     return Behaviors.same();
   }
 
-  private void write(
-      PresenceEntry e,
-      Replicator.WriteConsistency consistency,
-      java.util.function.Function<LWWMap<String, PresenceEntry>, LWWMap<String, PresenceEntry>> modify) {
-    Key<LWWMap<String, PresenceEntry>> key = keys.get(PresenceShards.of(e.topic(), e.key(), keys.size()));
-    ddata.tell(new Replicator.Update<>(key, PresenceStore.emptyReplica(), consistency, written, modify::apply));
+  /**
+   * Queues a write to {@code e}'s key. Writes go to Distributed Data as one update per key, at most
+   * {@code max-updates-in-flight} unanswered: idle, each write goes on this actor's next turn; in a
+   * burst the writes that wait for an answer pile up per key and go together (an update costs the
+   * replicator a delta, a digest to redo and an answer, whatever it holds).
+   */
+  private void enqueue(PresenceEntry e, Write write) {
+    enqueue(PresenceShards.of(e.topic(), e.key(), keys.size()), List.of(write));
+  }
+
+  private void enqueue(int shard, List<Write> writes) {
+    pendingWrites.computeIfAbsent(shard, s -> new ArrayList<>()).addAll(writes);
+    if (!writeScheduled && updatesInFlight < settings.maxUpdatesInFlight()) {
+      writeScheduled = true;
+      getContext().getSelf().tell(WritePending.INSTANCE);
+    }
+  }
+
+  private Behavior<Command> onWritePending() {
+    writeScheduled = false;
+    writePending(settings.maxUpdatesInFlight());
+    return Behaviors.same();
+  }
+
+  /** Sends the keys' queued writes, the longest waiting first, while fewer than {@code limit} are unanswered. */
+  private void writePending(int limit) {
+    for (var it = pendingWrites.entrySet().iterator(); it.hasNext() && updatesInFlight < limit; ) {
+      Map.Entry<Integer, List<Write>> next = it.next();
+      it.remove();
+      List<Write> writes = next.getValue();
+      updatesInFlight++;
+      metrics.presenceUpdates.inc();
+      ddata.tell(
+          new Replicator.Update<>(
+              keys.get(next.getKey()),
+              PresenceStore.emptyReplica(),
+              Replicator.writeLocal(),
+              written,
+              m -> {
+                LWWMap<String, PresenceEntry> result = m;
+                for (Write w : writes) {
+                  result = w.entry() == null ? result.remove(self, w.ref()) : result.put(self, w.ref(), w.entry());
+                }
+                return result;
+              }));
+    }
   }
 
   private Behavior<Command> onWritten(Written w) {
+    updatesInFlight = Math.max(0, updatesInFlight - 1);
+    answeredSinceSweep = true;
+    writePending(settings.maxUpdatesInFlight());
     // a local write fails only if the modification threw (a bug): say so, the entry is not replicated
     if (w.response() instanceof Replicator.ModifyFailure<?> failure) {
       log.error("presence: a write to {} failed: {}", failure.key(), failure.errorMessage());
@@ -241,7 +318,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       log.warn("a socket stopped with {} presence entries still tracked; removing them", owned.size());
       for (PresenceEntry e : owned.values()) {
         store.removeLocal(e);
-        write(e, Replicator.writeLocal(), m -> m.remove(self, e.ref()));
+        enqueue(e, new Write(e.ref(), null));
       }
     }
     return Behaviors.same();
@@ -287,6 +364,13 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
    * (removed while this node was not there to see it, or before their last entries reached it).
    */
   private Behavior<Command> onSweep() {
+    if (updatesInFlight > 0 && !answeredSinceSweep) {
+      // an answer lost (a replicator restarted): do not let this node's writes wait for it forever
+      log.warn("presence: no answer from the replicator to {} updates in {}; sending the queued writes anyway", updatesInFlight, settings.sweepInterval());
+      updatesInFlight = 0;
+      writePending(settings.maxUpdatesInFlight());
+    }
+    answeredSinceSweep = false;
     Set<String> members = new HashSet<>();
     for (Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
       members.add(nodeName(m.uniqueAddress()));
@@ -329,20 +413,7 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
       }
       if (!theirs.isEmpty()) {
         removed += theirs.size();
-        Key<LWWMap<String, PresenceEntry>> key = keys.get(s);
-        ddata.tell(
-            new Replicator.Update<>(
-                key,
-                PresenceStore.emptyReplica(),
-                Replicator.writeLocal(),
-                written,
-                m -> {
-                  LWWMap<String, PresenceEntry> result = m;
-                  for (PresenceEntry e : theirs) {
-                    result = result.remove(self, e.ref());
-                  }
-                  return result;
-                }));
+        enqueue(s, theirs.stream().map(e -> new Write(e.ref(), null)).toList());
       }
     }
     return removed;
@@ -351,6 +422,9 @@ public final class PresenceReplicator extends AbstractBehavior<PresenceReplicato
   /** SIGTERM: write the removal of every entry of this node to every node before the node goes. */
   private Behavior<Command> onLeave(Leave leave) {
     leaving = true;
+    // queued writes first, whatever is in flight: the replicator applies updates in order, so the
+    // leave's removals come after them
+    writePending(Integer.MAX_VALUE);
     Map<Integer, List<PresenceEntry>> byShard = new HashMap<>();
     for (PresenceEntry e : store.localSnapshot()) {
       byShard.computeIfAbsent(PresenceShards.of(e.topic(), e.key(), keys.size()), s -> new ArrayList<>()).add(e);
