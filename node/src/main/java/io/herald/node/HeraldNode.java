@@ -10,11 +10,13 @@ import io.herald.node.cluster.ClusterFormation;
 import io.herald.node.cluster.NodeReadiness;
 import io.herald.node.cluster.RevocationReplica;
 import io.herald.node.config.HeraldConfig;
+import io.herald.node.link.PeerLinks;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.presence.Presence;
 import io.herald.node.presence.PresenceSettings;
 import io.herald.node.config.HeraldSettings;
 import io.herald.node.topic.HistoryPolicy;
+import io.herald.node.topic.NodeLinks;
 import io.herald.node.topic.NodeFanout;
 import io.herald.node.topic.NodePublisher;
 import io.herald.node.topic.TopicEntity;
@@ -56,8 +58,10 @@ public final class HeraldNode implements AutoCloseable {
   private final SocketEdge edge;
   private final ApiServer api;
   private final Optional<WarmUp.Result> warmUp;
+  private final Optional<PeerLinks> links;
 
-  private HeraldNode(ActorSystem system, SocketEdge edge, ApiServer api, Optional<WarmUp.Result> warmUp) {
+  private HeraldNode(ActorSystem system, SocketEdge edge, ApiServer api, Optional<WarmUp.Result> warmUp, PeerLinks links) {
+    this.links = Optional.ofNullable(links);
     this.system = system;
     this.edge = edge;
     this.api = api;
@@ -67,6 +71,11 @@ public final class HeraldNode implements AutoCloseable {
   /** What the warm-up before the public port opened did; empty when it is off. */
   public Optional<WarmUp.Result> warmUp() {
     return warmUp;
+  }
+
+  /** This node's links to the other nodes; empty when {@code herald.link.enabled} is off. */
+  public Optional<PeerLinks> links() {
+    return links;
   }
 
   /** The bound internal API port (useful when configured as 0). */
@@ -96,7 +105,17 @@ public final class HeraldNode implements AutoCloseable {
     Config resolved = config.resolve();
     HeraldSettings settings = HeraldSettings.from(resolved);
     ChannelRoutes routes = ChannelRoutes.fromConfig(resolved.getConfig("herald")).after(extraRoutes);
-    ActorSystem system = ActorSystem.create("herald", resolved);
+    NodeMetrics metrics = new NodeMetrics();
+    EdgeLoops loops = EdgeLoops.create(settings.http());
+    // The link's port is one of this member's roles, where the other nodes read it: bound first.
+    PeerLinks links;
+    try {
+      links = settings.link().enabled() ? PeerLinks.bind(settings.link(), loops, metrics) : null;
+    } catch (Exception | Error e) {
+      loops.close();
+      throw e;
+    }
+    ActorSystem system = ActorSystem.create("herald", links == null ? resolved : links.withRole(resolved));
     if (settings.longPoll().enabled() && settings.longPoll().secret().isEmpty() && !settings.cluster().seedNodes().isBlank()) {
       log.warn("herald.longpoll.secret is empty: each node signs long-poll tokens with a random secret of its own, so a "
           + "session's polls must reach the node that opened it; set HERALD_LONGPOLL_SECRET, the same on every node");
@@ -108,16 +127,16 @@ public final class HeraldNode implements AutoCloseable {
       // Health first: /alive answers during start-up, /ready says no until the public port is bound.
       PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       ClusterFormation.joinAndAwaitUp(system, settings.cluster());
-      NodeMetrics metrics = new NodeMetrics();
+      NodeLinks nodeLinks = links == null ? NodeLinks.NONE : links;
       ClusterSharding sharding = ClusterSharding.get(Adapter.toTyped(system));
       TopicEntity.Histories histories =
           TopicEntity.Histories.of(HistoryPolicy.Lookup.fromConfig(resolved.getConfig("herald")), settings.topic().historyMaxBytes());
       metrics.historyFrom(histories::bytes);
-      TopicEntity.initSharding(sharding, settings.topic(), histories, metrics);
+      TopicEntity.initSharding(sharding, settings.topic(), histories, metrics, nodeLinks);
       ActorRef<NodePublisher.Command> publisher =
           Adapter.spawn(
               system,
-              NodePublisher.create(TopicEntity.owners(sharding), settings.publish(), metrics),
+              NodePublisher.create(TopicEntity.owners(sharding), settings.publish(), metrics, nodeLinks),
               NodePublisher.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
       ActorRef<NodeFanout.Command> fanout =
@@ -132,6 +151,9 @@ public final class HeraldNode implements AutoCloseable {
                   publisher),
               NodeFanout.NAME,
               SameLoopExecutorConfigurator.DISPATCHER);
+      if (links != null) {
+        links.attach(system, fanout, TopicEntity.owners(sharding));
+      }
       Presence presence =
           Presence.start(Adapter.toTyped(system), PresenceSettings.from(resolved.getConfig("herald")), fanout, metrics);
       // Early in shutdown: the other nodes' clients see this node's members leave now, not at its removal.
@@ -157,8 +179,7 @@ public final class HeraldNode implements AutoCloseable {
               routes, fanout, publisher, sharding, settings.socket(), settings.auth(), directory, metrics, presence);
       // Shutdown tasks first: a SIGTERM during start-up must still drain whatever got connected.
       AtomicReference<SocketEdge> edgeRef = new AtomicReference<>();
-      EdgeLoops loops = EdgeLoops.create(settings.http());
-      registerShutdown(system, settings, edgeRef, loops);
+      registerShutdown(system, settings, edgeRef, loops, links);
       metrics.socketsFrom(() -> openSockets(edgeRef));
       metrics.outboundFrom(
           () -> {
@@ -178,9 +199,13 @@ public final class HeraldNode implements AutoCloseable {
       edgeRef.set(edge);
       edge.serveForwardedPolls(system);
       NodeReadiness.get(system).edgeBound();
-      return new HeraldNode(system, edge, api, warmUp);
+      return new HeraldNode(system, edge, api, warmUp, links);
     } catch (Exception | Error e) {
       system.terminate();
+      if (links != null) {
+        links.close();
+      }
+      loops.close();
       throw e;
     }
   }
@@ -199,7 +224,7 @@ public final class HeraldNode implements AutoCloseable {
   }
 
   private static void registerShutdown(
-      ActorSystem system, HeraldSettings settings, AtomicReference<SocketEdge> edgeRef, EdgeLoops loops) {
+      ActorSystem system, HeraldSettings settings, AtomicReference<SocketEdge> edgeRef, EdgeLoops loops, PeerLinks links) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration closeTimeout = settings.socket().slowConsumerCloseTimeout();
     CompletableFuture<Done> done = CompletableFuture.completedFuture(Done.getInstance());
@@ -239,6 +264,9 @@ public final class HeraldNode implements AutoCloseable {
           SocketEdge edge = edgeRef.get();
           if (edge != null) {
             edge.close();
+          }
+          if (links != null) {
+            links.close();
           }
           loops.close();
           return done;

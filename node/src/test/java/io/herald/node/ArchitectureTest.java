@@ -39,8 +39,9 @@ class ArchitectureTest {
   }
 
   /**
-   * Netty only in the transport, the dispatcher that runs actors on its event loops, and the warm-up,
-   * which drives the node through its public port as a client would.
+   * Netty only in the transport, the dispatcher that runs actors on its event loops, the node link
+   * (the transport between nodes, on the same loops), and the warm-up, which drives the node through its
+   * public port as a client would.
    */
   @Test
   void nettyStaysAtTheEdge() {
@@ -48,7 +49,7 @@ class ArchitectureTest {
         .that()
         .resideInAPackage("io.herald.node..")
         .and()
-        .resideOutsideOfPackages("io.herald.node.transport..", "io.herald.node.dispatch..", "io.herald.node.warmup..")
+        .resideOutsideOfPackages("io.herald.node.transport..", "io.herald.node.dispatch..", "io.herald.node.link..", "io.herald.node.warmup..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.netty..")

@@ -95,6 +95,18 @@ public final class TestNode {
         Thread.sleep(50);
       }
     }
+    // And every node link connected, so that what the test does next takes them (NodeLinks: a route is
+    // chosen when a node registers with a topic, Artery before its link first connects).
+    if (!"off".equals(String.valueOf(overrides.getOrDefault("herald.link.enabled", "on")))) {
+      for (HeraldNode node : nodes) {
+        while (metric(node, "herald_links_connected") < size - 1) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("node links did not connect: " + metric(node, "herald_links_connected") + " of " + (size - 1));
+          }
+          Thread.sleep(50);
+        }
+      }
+    }
     return nodes;
   }
 

@@ -17,7 +17,23 @@ public record HeraldSettings(
     Auth auth,
     RevocationReplication revocationReplication,
     WarmUp warmUp,
-    LongPoll longPoll) {
+    LongPoll longPoll,
+    Link link) {
+
+  /**
+   * The node link ({@code herald.link}): a TCP connection per pair of nodes for the hot topic messages.
+   * {@code port} 0: any free port (the other nodes learn it from this member's roles).
+   */
+  public record Link(
+      boolean enabled,
+      String host,
+      int port,
+      int maxFrameSize,
+      Duration connectTimeout,
+      Duration reconnectInterval,
+      Duration giveUpAfter,
+      int maxHeldWhileDown,
+      int maxUnwrittenBytes) {}
 
   /**
    * Phoenix's long-poll transport at {@code <socket-path>/longpoll}. {@code secret} signs session tokens
@@ -344,7 +360,17 @@ public record HeraldSettings(
             h.getDuration("warm-up.timeout"),
             h.getBoolean("warm-up.collect-garbage"),
             h.getDuration("warm-up.cluster-wait")),
-        longPoll(h));
+        longPoll(h),
+        new Link(
+            h.getBoolean("link.enabled"),
+            h.getString("link.host"),
+            h.getInt("link.port"),
+            bytesBetween(h, "link.max-frame-size", 64 * 1024, Integer.MAX_VALUE),
+            h.getDuration("link.connect-timeout"),
+            h.getDuration("link.reconnect-interval"),
+            h.getDuration("link.give-up-after"),
+            atLeast(h, "link.max-held-while-down", 0),
+            bytesBetween(h, "link.max-unwritten-bytes", 64 * 1024, Integer.MAX_VALUE)));
   }
 
   private static LongPoll longPoll(Config h) {

@@ -61,6 +61,18 @@ public final class NodeMetrics {
   public final Counter publishAcks =
       Counter.builder().name("herald_publish_acks_total").help("This node's publishes acknowledged by their topic owners, by how: owner (a message of its own) or delivery (with the delivery to this node)").labelNames("via").register(registry);
 
+  /** Messages on the node links (the hot topic messages between nodes), by direction: sent or received. */
+  public final Counter linkMessages =
+      Counter.builder().name("herald_link_messages_total").help("Topic messages sent to or received from other nodes on the node links, by direction").labelNames("direction").register(registry);
+
+  /**
+   * Messages the node links lost, by reason: buffer_full (a link down held its limit), gave_up (held by a
+   * link that did not come back in time), unwritable (the peer read too slowly), closed (its connection
+   * closed before the write).
+   */
+  public final Counter linkDropped =
+      Counter.builder().name("herald_link_dropped_total").help("Messages the node links dropped, by reason").labelNames("reason").register(registry);
+
   /** Publishes a topic owner on this node dropped because an earlier one of the same publisher was missing. */
   public final Counter publishesOutOfOrder =
       Counter.builder().name("herald_publishes_out_of_order_total").help("Publishes dropped by topic owners on this node until an earlier one of the same publisher arrives").register(registry);
@@ -184,6 +196,15 @@ public final class NodeMetrics {
   }
 
   /** Registers the open-socket gauge (the edge is bound after the metrics exist). */
+  /** Node links connected now, from {@code connected}. */
+  public void linksFrom(IntSupplier connected) {
+    GaugeWithCallback.builder()
+        .name("herald_links_connected")
+        .help("Links to other nodes connected now")
+        .callback(cb -> cb.call(connected.getAsInt()))
+        .register(registry);
+  }
+
   public void socketsFrom(IntSupplier openSockets) {
     GaugeWithCallback.builder()
         .name("herald_sockets")

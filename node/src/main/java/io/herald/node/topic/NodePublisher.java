@@ -138,6 +138,11 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     final ArrayDeque<Pending> unacked = new ArrayDeque<>();
     /** The owner's node as last heard of; null until an owner answers (or after it was removed). */
     Address ownerAddress;
+    /**
+     * Publishes go by the owner's node link (NodeLinks). Taken only when nothing else of this topic is
+     * unacknowledged, so a publish on the link never overtakes one still going by the shard region.
+     */
+    boolean viaLink;
     long epoch;
     boolean degraded;
     long degradedSinceNanos;
@@ -153,12 +158,22 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
 
   public static Behavior<Command> create(
       Function<String, RecipientRef<TopicEntity.Command>> owners, HeraldSettings.Publish settings, NodeMetrics metrics) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodePublisher(ctx, timers, owners, settings, metrics)));
+    return create(owners, settings, metrics, NodeLinks.NONE);
+  }
+
+  /** {@code links}: the other nodes' links, which take publishes to owners whose node is known. */
+  public static Behavior<Command> create(
+      Function<String, RecipientRef<TopicEntity.Command>> owners,
+      HeraldSettings.Publish settings,
+      NodeMetrics metrics,
+      NodeLinks links) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodePublisher(ctx, timers, owners, settings, metrics, links)));
   }
 
   private final Function<String, RecipientRef<TopicEntity.Command>> owners;
   private final HeraldSettings.Publish settings;
   private final NodeMetrics metrics;
+  private final NodeLinks links;
   private final Cluster cluster;
   private final Address selfAddress;
   private final long resendAfterNanos;
@@ -181,8 +196,10 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
       TimerScheduler<Command> timers,
       Function<String, RecipientRef<TopicEntity.Command>> owners,
       HeraldSettings.Publish settings,
-      NodeMetrics metrics) {
+      NodeMetrics metrics,
+      NodeLinks links) {
     super(ctx);
+    this.links = links;
     this.owners = owners;
     this.settings = settings;
     this.metrics = metrics;
@@ -248,9 +265,24 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     // Only the oldest unacknowledged publish asks where the owner is: the ones behind it can be
     // acknowledged with their delivery (NodeFanout.Deliver#acknowledge), which names no owner.
     boolean wantOwner = outbox.ownerAddress == null && outbox.unacked.peekFirst() == p;
-    outbox.ref.tell(new TopicEntity.Publish(
+    TopicEntity.Publish message = new TopicEntity.Publish(
         publish.event(), publish.payload(), publish.binary(), getContext().getSelf(), p.pseq, after,
-        wantOwner, publish.idempotencyKey()));
+        wantOwner, publish.idempotencyKey());
+    if (outbox.ownerAddress != null && (outbox.viaLink || outbox.unacked.size() == 1)) {
+      outbox.viaLink = links.publish(outbox.ownerAddress, outbox.topic, message);
+      if (outbox.viaLink) {
+        return;
+      }
+    }
+    outbox.ref.tell(message);
+  }
+
+  /** The owner's node as now known (null: unknown); a new one is reached by the shard region first. */
+  private static void ownerAt(Outbox outbox, Address address) {
+    if (!java.util.Objects.equals(outbox.ownerAddress, address)) {
+      outbox.viaLink = false;
+    }
+    outbox.ownerAddress = address;
   }
 
   private Behavior<Command> onAcceptedHere(AcceptedHere here) {
@@ -269,10 +301,10 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
       return Behaviors.same();
     }
     if (accepted.owner() != null) {
-      outbox.ownerAddress = addressOf(accepted.owner());
+      ownerAt(outbox, addressOf(accepted.owner()));
       outbox.epoch = accepted.epoch();
     } else if (accepted.epoch() != outbox.epoch) {
-      outbox.ownerAddress = null; // ask the new incarnation where it lives with the next publish
+      ownerAt(outbox, null); // ask the new incarnation where it lives with the next publish
     }
     // Acknowledgements arrive in send order but for the head, usually the head.
     for (Iterator<Pending> it = outbox.unacked.iterator(); it.hasNext(); ) {
@@ -299,7 +331,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     if (unreachable.contains(address)) {
       return Behaviors.same();
     }
-    outbox.ownerAddress = address;
+    ownerAt(outbox, address);
     outbox.epoch = answer.epoch();
     if (outbox.degraded) {
       outbox.degraded = false;
@@ -355,7 +387,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
     for (Outbox outbox : outboxes.values()) {
       if (address.equals(outbox.ownerAddress)) {
         if (forget) {
-          outbox.ownerAddress = null;
+          ownerAt(outbox, null);
         }
         if (outbox.degraded) {
           probe(outbox, now);

@@ -6,8 +6,10 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.protocol.RecoveryReason;
 import io.herald.node.dispatch.SameLoopExecutorConfigurator;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -134,12 +136,13 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
   }
 
+  /** {@code links}: how entities reach other nodes' fan-outs besides Artery ({@link NodeLinks#NONE}: Artery only). */
   public static void initSharding(
-      ClusterSharding sharding, HeraldSettings.Topic settings, Histories histories, NodeMetrics metrics) {
+      ClusterSharding sharding, HeraldSettings.Topic settings, Histories histories, NodeMetrics metrics, NodeLinks links) {
     sharding.init(
         Entity.of(
                 KEY,
-                ctx -> create(owners(sharding).apply(ctx.getEntityId()), ctx.getEntityId(), ctx.getShard(), settings, histories, metrics))
+                ctx -> create(owners(sharding).apply(ctx.getEntityId()), ctx.getEntityId(), ctx.getShard(), settings, histories, metrics, links))
             .withStopMessage(Stop.INSTANCE)
             .withEntityProps(SameLoopExecutorConfigurator.DISPATCHER));
   }
@@ -164,9 +167,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       ActorRef<ClusterSharding.ShardCommand> shard,
       HeraldSettings.Topic settings,
       Histories histories,
-      NodeMetrics metrics) {
+      NodeMetrics metrics,
+      NodeLinks links) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, viaShard, topic, shard, settings, histories, metrics)));
+        ctx -> Behaviors.withTimers(timers -> new TopicEntity(ctx, timers, viaShard, topic, shard, settings, histories, metrics, links)));
   }
 
   private final RecipientRef<Command> viaShard;
@@ -175,8 +179,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final TimerScheduler<Command> timers;
   private final HeraldSettings.Topic settings;
   private final NodeMetrics metrics;
+  private final NodeLinks links;
   private final long epoch;
-  private final Set<ActorRef<NodeFanout.Command>> nodes = new HashSet<>();
+  /** The interested nodes' fan-outs, each with the route chosen when it registered (see NodeLinks). */
+  private final Map<ActorRef<NodeFanout.Command>, NodeLinks.FanoutRoute> nodes = new HashMap<>();
   /** Members not yet answered the interest query; empty once the entity serves. */
   private final Set<Address> awaitingInterest = new HashSet<>();
   /** Publishes held while the interest query runs. */
@@ -199,9 +205,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       ActorRef<ClusterSharding.ShardCommand> shard,
       HeraldSettings.Topic settings,
       Histories histories,
-      NodeMetrics metrics) {
+      NodeMetrics metrics,
+      NodeLinks links) {
     super(ctx);
     this.metrics = metrics;
+    this.links = links;
     this.viaShard = viaShard;
     this.topic = topic;
     this.shard = shard;
@@ -313,8 +321,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
             new NodeFanout.Deliver(
                 topic, epoch, numbered, publish.event(), publish.payload(), publish.binary(), atMillis,
                 publisher.path().uid(), publish.pseq(), false);
-        for (ActorRef<NodeFanout.Command> node : nodes) {
-          node.tell(node == publishersNode ? withAcknowledgement(deliver) : deliver);
+        for (Map.Entry<ActorRef<NodeFanout.Command>, NodeLinks.FanoutRoute> node : nodes.entrySet()) {
+          node.getValue().tell(node.getKey() == publishersNode ? withAcknowledgement(deliver) : deliver);
         }
         if (publishersNode != null) {
           publishers.numbered(publisher, publish.pseq(), numbered, now);
@@ -336,7 +344,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     if (address.hasLocalScope()) {
       return null;
     }
-    for (ActorRef<NodeFanout.Command> node : nodes) {
+    for (ActorRef<NodeFanout.Command> node : nodes.keySet()) {
       if (address.equals(node.path().address())) {
         return node;
       }
@@ -363,13 +371,15 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     } else {
       recovery = history.after(recover.since(), seq, System.currentTimeMillis());
     }
+    // The registration's route: the replay must come behind the deliveries sent before it.
+    NodeLinks.FanoutRoute route = nodes.getOrDefault(recover.node(), recover.node()::tell);
     if (recovery != null) {
       for (HistoryEntry e : recovery.missed()) {
-        recover.node().tell(new NodeFanout.Replayed(topic, recover.request(), e.seq(), e.event(), e.payload(), e.binary(), e.atMillis()));
+        route.tell(new NodeFanout.Replayed(topic, recover.request(), e.seq(), e.event(), e.payload(), e.binary(), e.atMillis()));
       }
     }
     metrics.recoveries.labelValues(recovery == null ? "no_history" : recovery.recovered() ? "recovered" : recovery.refused().wire()).inc();
-    recover.node().tell(new NodeFanout.ReplayEnd(
+    route.tell(new NodeFanout.ReplayEnd(
         topic, recover.request(), epoch, seq, history != null, recovery != null && recovery.recovered(),
         recovery == null || recovery.recovered() ? "" : recovery.refused().wire()));
     return Behaviors.same();
@@ -402,10 +412,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       viaShard.tell(register);
       return Behaviors.same();
     }
-    nodes.add(register.node());
+    NodeLinks.FanoutRoute route = nodes.computeIfAbsent(register.node(), links::toFanout);
     timers.cancel(IdleCheck.INSTANCE);
     // Safe while the interest query runs: held publishes go out to every registered node.
-    register.node().tell(new NodeFanout.TopicRegistered(topic, epoch, seq));
+    route.tell(new NodeFanout.TopicRegistered(topic, epoch, seq));
     return Behaviors.same();
   }
 
@@ -417,7 +427,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private Behavior<Command> onInterest(Interest interest) {
     if (interest.interested() && !stopping) {
-      nodes.add(interest.node());
+      nodes.computeIfAbsent(interest.node(), links::toFanout);
       timers.cancel(IdleCheck.INSTANCE);
     }
     Address from = interest.node().path().address();

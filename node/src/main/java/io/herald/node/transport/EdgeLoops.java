@@ -44,11 +44,11 @@ public final class EdgeLoops implements AutoCloseable {
     return new EdgeLoops(epoll, threads);
   }
 
-  EventLoopGroup acceptor() {
+  public EventLoopGroup acceptor() {
     return acceptor;
   }
 
-  EventLoopGroup workers() {
+  public EventLoopGroup workers() {
     return workers;
   }
 
@@ -60,7 +60,7 @@ public final class EdgeLoops implements AutoCloseable {
     return epoll ? "epoll" : "nio";
   }
 
-  Class<? extends ServerChannel> serverChannelType() {
+  public Class<? extends ServerChannel> serverChannelType() {
     return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 

@@ -62,11 +62,19 @@ class ClusterFanoutTest {
   }
 
   private static long acknowledgedByDelivery() throws Exception {
+    return sum("herald_publish_acks_total{via=\"delivery\"}");
+  }
+
+  private static long sum(String sample) throws Exception {
     long sum = 0;
     for (HeraldNode node : nodes) {
-      sum += TestNode.metric(node, "herald_publish_acks_total{via=\"delivery\"}");
+      sum += TestNode.metric(node, sample);
     }
     return sum;
+  }
+
+  private static long total(int perPublisher, int publishers) {
+    return (long) perPublisher * publishers;
   }
 
   private static String text(Message m) {
@@ -100,6 +108,7 @@ class ClusterFanoutTest {
     }
 
     long acknowledgedByDeliveryBefore = acknowledgedByDelivery();
+    long linkReceivedBefore = sum("herald_link_messages_total{direction=\"received\"}");
     List<CompletableFuture<Reply>> pushes = Collections.synchronizedList(new ArrayList<>());
     List<Thread> threads = new ArrayList<>();
     for (int p = 0; p < publishers.size(); p++) {
@@ -124,6 +133,9 @@ class ClusterFanoutTest {
     // The owner lives on one node; the publishers on the two others (whose nodes have subscribers) get
     // every acknowledgement but their first (which names the owner) with the delivery to their node.
     assertThat(acknowledgedByDelivery() - acknowledgedByDeliveryBefore).isEqualTo(2L * (messagesPerPublisher - 1));
+    // The owner's deliveries to the two other nodes came by the node links (NodeLinks), not Artery.
+    assertThat(sum("herald_link_messages_total{direction=\"received\"}") - linkReceivedBefore)
+        .isGreaterThanOrEqualTo(2L * total(messagesPerPublisher, publishers.size()));
     int total = messagesPerPublisher * publishers.size();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (received.stream().anyMatch(q -> q.size() < total) && System.nanoTime() < deadline) {

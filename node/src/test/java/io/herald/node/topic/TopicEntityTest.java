@@ -68,7 +68,7 @@ class TopicEntityTest {
   private long lastPseq;
 
   private ActorRef<TopicEntity.Command> start(String topic, HeraldSettings.Topic settings) {
-    return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, HISTORIES, new NodeMetrics()));
+    return testKit.spawn(TopicEntity.create(viaShard.ref(), topic, shard.ref(), settings, HISTORIES, new NodeMetrics(), NodeLinks.NONE));
   }
 
   /** The next publish of this test's publisher, chained on the previous one (none acknowledged yet). */
