@@ -10,8 +10,10 @@ WORKDIR /app
 COPY --chown=${HERALD_UID}:${HERALD_UID} node/target/herald-node.jar /app/herald-node.jar
 USER ${HERALD_UID}:${HERALD_UID}
 
-# public WebSocket, HTTP API, management (GET /alive, /ready, /metrics), remoting (cluster)
-EXPOSE 4000 4001 7626 17355
+# public WebSocket, HTTP API, management (GET /alive, /ready, /metrics), remoting (cluster), node link
+EXPOSE 4000 4001 7626 17355 17356
+# A fixed link port in containers, where network policies name ports (outside: any free one).
+ENV HERALD_LINK_PORT=17356
 
 # The production profile's options (scripts/java-defaults.sh) sized to the container's memory limit
 # instead of fixed: why each is there is in node/pom.xml (herald.container.java-options), whose value

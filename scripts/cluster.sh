@@ -12,14 +12,16 @@
 #   scripts/cluster.sh term I      SIGTERM node I only
 #   scripts/cluster.sh join I      start node I (again) and join it to the nodes that run (they are its
 #                                  seeds), as Kubernetes restarts a pod or adds one; waits for /ready
-#   scripts/cluster.sh port KIND I node I's port of KIND (ws, api, management or cluster), for scripts
+#   scripts/cluster.sh port KIND I node I's port of KIND (ws, api, management, cluster or link), for scripts
 #   scripts/cluster.sh host I      node I's address (127.0.0.1, or 127.0.0.(I+1) with LOOPBACK_PER_NODE=1)
 #
 # Environment: HERALD_RUN_DIR (default ./run/cluster), BASE_HTTP_PORT (4000), BASE_API_PORT (BASE_HTTP_PORT+1),
-# BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355),
+# BASE_MANAGEMENT_PORT (7626), BASE_CLUSTER_PORT (17355), BASE_LINK_PORT (BASE_CLUSTER_PORT+100: the node link,
+# docs/architecture.md),
 # JAVA_OPTS (default in scripts/java-defaults.sh) and any HERALD_* setting, passed to every node. Nodes are stopped by PID, never by name.
 # PORT_BASE=B: a compact layout instead, for scripts that must keep clear of others' ports: node i
-#   listens on B+10i (WebSocket), B+10i+1 (API), B+10i+2 (health), B+10i+3 (cluster), so N nodes take
+#   listens on B+10i (WebSocket), B+10i+1 (API), B+10i+2 (health), B+10i+3 (cluster), B+10i+4 (node
+#   link), so N nodes take
 #   the block B..B+10N-1 (scripts/partition.sh uses 14820, scripts/scaleout.sh 14860).
 # LOOPBACK_PER_NODE=1: node i binds every port (WebSocket, API, health, cluster) on its own loopback
 #   address 127.0.0.(i+1) instead of 127.0.0.1, so that its cluster traffic can be told apart.
@@ -37,13 +39,14 @@ HTTP_PORT_STEP=10
 if [ -n "${PORT_BASE:-}" ]; then
   # node i's four ports side by side in its block of 10
   BASE_HTTP_PORT=$PORT_BASE; BASE_API_PORT=$((PORT_BASE + 1))
-  BASE_MANAGEMENT_PORT=$((PORT_BASE + 2)); BASE_CLUSTER_PORT=$((PORT_BASE + 3))
+  BASE_MANAGEMENT_PORT=$((PORT_BASE + 2)); BASE_CLUSTER_PORT=$((PORT_BASE + 3)); BASE_LINK_PORT=$((PORT_BASE + 4))
   MANAGEMENT_PORT_STEP=$HTTP_PORT_STEP
 else
   BASE_HTTP_PORT="${BASE_HTTP_PORT:-4000}"
   BASE_API_PORT="${BASE_API_PORT:-$((BASE_HTTP_PORT + 1))}"
   BASE_MANAGEMENT_PORT="${BASE_MANAGEMENT_PORT:-7626}"
   BASE_CLUSTER_PORT="${BASE_CLUSTER_PORT:-17355}"
+  BASE_LINK_PORT="${BASE_LINK_PORT:-$((BASE_CLUSTER_PORT + 100))}"
   MANAGEMENT_PORT_STEP=1
 fi
 
@@ -51,6 +54,7 @@ ws_port() { echo $((BASE_HTTP_PORT + HTTP_PORT_STEP * $1)); }
 api_port() { echo $((BASE_API_PORT + HTTP_PORT_STEP * $1)); }
 management_port() { echo $((BASE_MANAGEMENT_PORT + MANAGEMENT_PORT_STEP * $1)); }
 cluster_port() { echo $((BASE_CLUSTER_PORT + MANAGEMENT_PORT_STEP * $1)); }
+link_port() { echo $((BASE_LINK_PORT + MANAGEMENT_PORT_STEP * $1)); }
 host() { if [ "${LOOPBACK_PER_NODE:-0}" = 1 ]; then echo "127.0.0.$(($1 + 1))"; else echo 127.0.0.1; fi; }
 JAR=node/target/herald-node.jar
 
@@ -99,11 +103,12 @@ launch() {
   HERALD_MANAGEMENT_PORT=$(management_port "$i") \
   HERALD_CLUSTER_HOST="$h" \
   HERALD_CLUSTER_PORT=$(cluster_port "$i") \
+  HERALD_LINK_PORT=$(link_port "$i") \
   HERALD_SEED_NODES="$seeds" \
   HERALD_LONGPOLL_SECRET="${HERALD_LONGPOLL_SECRET:-$(longpoll_secret)}" \
     nohup env "${hosts[@]}" "${cmd[@]}" >>"$RUN_DIR/node-$i.log" 2>&1 &
   echo $! >"$RUN_DIR/node-$i.pid"
-  echo "node $i: pid $!, ws://$h:$(ws_port "$i")/socket/websocket, API http://$h:$(api_port "$i")/api, health http://$h:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), log $RUN_DIR/node-$i.log"
+  echo "node $i: pid $!, ws://$h:$(ws_port "$i")/socket/websocket, API http://$h:$(api_port "$i")/api, health http://$h:$(management_port "$i")/ready, cluster port $(cluster_port "$i"), link port $(link_port "$i"), log $RUN_DIR/node-$i.log"
 }
 
 # Waits until node $1 is ready: an Up member with its WebSocket port bound (GET /ready = 200).
@@ -214,8 +219,8 @@ case "${1:-}" in
   host) host "${2:?node index}" ;;
   port)
     case "${2:-}" in
-      ws | api | management | cluster) "${2}_port" "${3:?node index}" ;;
-      *) echo "port: KIND is ws, api, management or cluster" >&2; exit 2 ;;
+      ws | api | management | cluster | link) "${2}_port" "${3:?node index}" ;;
+      *) echo "port: KIND is ws, api, management, cluster or link" >&2; exit 2 ;;
     esac ;;
   *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -5,8 +5,9 @@
 # runs in its own cgroup v2 group (CGROUP_DIR). On loopback every connection comes from 127.0.0.1 and
 # the cluster's connections bind no local address, so addresses cannot tell the nodes' traffic apart;
 # the cut is iptables rules on the OUTPUT hook (loopback traffic passes there once) that drop the
-# minority's packets to the majority's cluster ports and the majority's packets to the minority's
-# cluster port, matched by the sending socket's cgroup. Only cluster (Artery) traffic is cut: clients
+# minority's packets to the majority's cluster and link ports and the majority's packets to the
+# minority's, matched by the sending socket's cgroup. Only traffic between nodes (Artery and the node
+# link) is cut: clients
 # and the HTTP API still reach every node, as clients on both sides of a real partition would.
 #
 # node/src/test/js/partition.js drives the run (one phoenix.js subscriber per node, a publisher per node
@@ -48,8 +49,10 @@ prepare_cut() {
   iptables -N "$CHAIN"
   local m="$MINORITY_NODE" j
   for j in $(majority); do
-    iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port cluster "$j")" -m cgroup --path "$(cgroup_of "$m")" -j DROP
-    iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port cluster "$m")" -m cgroup --path "$(cgroup_of "$j")" -j DROP
+    for kind in cluster link; do
+      iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port "$kind" "$j")" -m cgroup --path "$(cgroup_of "$m")" -j DROP
+      iptables -A "$CHAIN" -p tcp --dport "$(scripts/cluster.sh port "$kind" "$m")" -m cgroup --path "$(cgroup_of "$j")" -j DROP
+    done
   done
 }
 
