@@ -15,7 +15,10 @@
 # Per run, one CSV row (RESULTS, default run/one-vs-three.csv): node 0's server CPU s per 1M deliveries
 # (the harness's figure, first send to last delivery), p50/p99, delivery ratio, and each node's CPU
 # seconds from the end of the warm-up to the end of the run; `sum_est_s_per_1m` is node 0's figure
-# scaled by the nodes' summed CPU over node 0's in that interval. Each run's harness report (its last
+# scaled by the nodes' summed CPU over node 0's in that interval; `owned_by_node0`: the share of the
+# publishes in that interval that node 0's topic owners numbered (herald_publishes_total): where sharding
+# put the harness's topics varies from run to run, and a publish to a topic owned on node 0 crosses no
+# node (compare runs with similar shares). Each run's harness report (its last
 # stdout line, JSON) is appended beside the CSV (.jsonl).
 #
 # Environment: ONE_VS_THREE_LOAD (harness arguments; default the issue's command: 100 topics × 10
@@ -41,10 +44,12 @@ export HERALD_RATE_LIMIT="${HERALD_RATE_LIMIT:-1000000}"
 . scripts/java-defaults.sh
 export JAVA_OPTS="${JAVA_OPTS-$HERALD_JAVA_OPTS_PRODUCTION -Dpekko.remote.artery.bind.bind-timeout=30s}"
 mkdir -p "$(dirname "$RESULTS")"
-[ -f "$RESULTS" ] || echo "time,round,build,nodes,node0_cpu_s_per_1m,p50_ms,p99_ms,delivery_ratio,node_cpu_s,sum_est_s_per_1m,loadavg" >"$RESULTS"
+[ -f "$RESULTS" ] || echo "time,round,build,nodes,node0_cpu_s_per_1m,p50_ms,p99_ms,delivery_ratio,node_cpu_s,sum_est_s_per_1m,loadavg,owned_by_node0" >"$RESULTS"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# publishes numbered by node $1's topic owners so far (its API port: scripts/cluster.sh's layout)
+numbered() { curl -s "http://127.0.0.1:$((BASE_HTTP_PORT + 10 * $1 + 1))/metrics" | awk '/^herald_publishes_total / {printf "%d", $2}'; }
 tck="$(getconf CLK_TCK)"
 
 run() { # $1 round, $2 build dir, $3 nodes
@@ -71,12 +76,20 @@ run() { # $1 round, $2 build dir, $3 nodes
     --pid "${pids[0]}" --server-build "$build" $LOAD 2>/dev/null | while IFS= read -r line; do
       if [[ "$line" == warm-up* ]]; then
         for p in "${pids[@]}"; do cpu_ticks "$p"; done >"$rundir/ticks"
+        for ((i = 0; i < nodes; i++)); do numbered "$i"; echo; done >"$rundir/numbered"
       fi
       echo "$line" >"$rundir/last"
     done || true
   report="$(cat "$rundir/last")"
   mapfile -t before <"$rundir/ticks"
   for p in "${pids[@]}"; do after+=("$(cpu_ticks "$p")"); done
+  local numbered_before=() numbered_sum=0 numbered0=0 d
+  mapfile -t numbered_before <"$rundir/numbered"
+  for ((i = 0; i < nodes; i++)); do
+    d=$(( $(numbered "$i") - numbered_before[i] ))
+    numbered_sum=$((numbered_sum + d))
+    [ "$i" != 0 ] || numbered0=$d
+  done
   HERALD_RUN_DIR="$rundir" "$dir/scripts/cluster.sh" stop >&2
   rm -rf "$rundir"
   echo "$report" >>"${RESULTS%.csv}.jsonl"
@@ -89,8 +102,9 @@ run() { # $1 round, $2 build dir, $3 nodes
   n0=$((after[0] - before[0]))
   echo "$report" | jq -r --arg t "$(date -u +%FT%TZ)" --arg r "$round" --arg b "$build" --arg n "$nodes" \
     --arg cpus "$(IFS=' '; echo "${cpus[*]}")" --arg scale "$(awk -v a="$total" -v b="$n0" 'BEGIN {print (b > 0 ? a / b : 0)}')" --arg l "$load" \
+    --arg owned "$(awk -v a="$numbered0" -v b="$numbered_sum" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
     '.steps[0] as $s | [$t, $r, $b, $n, $s.server_cpu_s_per_1m, $s.p50_ms, $s.p99_ms, $s.delivery_ratio, $cpus,
-      (($s.server_cpu_s_per_1m * ($scale | tonumber)) * 100 | round / 100), $l] | @csv' | tee -a "$RESULTS"
+      (($s.server_cpu_s_per_1m * ($scale | tonumber)) * 100 | round / 100), $l, $owned] | @csv' | tee -a "$RESULTS"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do

@@ -105,7 +105,7 @@ final class PeerLink {
     }
     state = State.DOWN;
     downSinceNanos = System.nanoTime();
-    log.warn("link to {} closed: holding its messages while it reconnects", address);
+    log.info("link to {} closed: holding its messages while it reconnects (or until the node is removed)", address);
     return downSinceNanos;
   }
 
