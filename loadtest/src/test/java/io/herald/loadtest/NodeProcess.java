@@ -67,6 +67,7 @@ public final class NodeProcess implements AutoCloseable {
     env.put("HERALD_MANAGEMENT_PORT", Integer.toString(managementPort));
     env.put("HERALD_CLUSTER_HOST", "127.0.0.1");
     env.put("HERALD_CLUSTER_PORT", Integer.toString(freePort()));
+    env.put("HERALD_LINK_PORT", Integer.toString(freePort())); // chosen with the others, not left to 0
     env.put("HERALD_WARM_UP", System.getProperty("herald.warm-up", "false")); // smoke runs check function, not speed
     NodeProcess node = new NodeProcess(builder.start(), log, httpPort, apiPort);
     try {

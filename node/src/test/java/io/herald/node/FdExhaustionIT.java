@@ -61,6 +61,7 @@ class FdExhaustionIT {
     pb.environment().put("HERALD_API_PORT", Integer.toString(freePort()));
     pb.environment().put("HERALD_API_HOST", "127.0.0.1");
     pb.environment().put("HERALD_MANAGEMENT_PORT", Integer.toString(freePort()));
+    pb.environment().put("HERALD_LINK_PORT", Integer.toString(freePort())); // chosen with the others, not left to 0
     pb.environment().put("HERALD_NEW_CONNECTIONS_PER_SECOND", "0");
     pb.environment().put("HERALD_WARM_UP", "false"); // the descriptor count here is the test's alone
     Process node = pb.start();

@@ -40,6 +40,8 @@ class JarSmokeIT {
     pb.environment().put("HERALD_API_HOST", "127.0.0.1");
     pb.environment().put("HERALD_LOG_FORMAT", "json");
     pb.environment().put("HERALD_MANAGEMENT_PORT", Integer.toString(freePort()));
+    // Chosen with the others: left at 0, the link could take a port chosen above but not yet bound.
+    pb.environment().put("HERALD_LINK_PORT", Integer.toString(freePort()));
     Process node = pb.start();
     try {
       WebSocket ws = null;

@@ -49,6 +49,9 @@ public final class TestNode {
       throws Exception {
     Map<String, Object> withManagement = new java.util.HashMap<>(overrides);
     withManagement.putIfAbsent("pekko.management.http.port", freePort());
+    // The link binds first (before the actor system): at port 0 it could take the port just chosen for
+    // management, which binds later.
+    withManagement.putIfAbsent("herald.link.port", freePort());
     Config config =
         HeraldConfig.load(
             ConfigFactory.parseMap(withManagement)

@@ -88,6 +88,7 @@ class GameNodeIT {
     env.put("HERALD_MANAGEMENT_PORT", Integer.toString(managementPort));
     env.put("HERALD_CLUSTER_HOST", "127.0.0.1");
     env.put("HERALD_CLUSTER_PORT", Integer.toString(freePort()));
+    env.put("HERALD_LINK_PORT", Integer.toString(freePort())); // chosen with the others, not left to 0
     env.put("HERALD_WARM_UP", "false"); // this test checks behaviour, not the first user's latency
     long start = System.nanoTime();
     node = builder.start();

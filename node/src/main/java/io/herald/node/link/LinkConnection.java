@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * and this node's frames for it are written on that loop.
  *
  * <p>The connecting side ({@code dialer}) says hello first; the accepting side takes no other frame
- * before a hello from a current member that is entitled to connect to it ({@link PeerLinks#accepted}).
+ * before a hello from a current member that is entitled to connect to it ({@link PeerLinks#accepted}),
+ * and answers with its own hello. Each side counts the link connected only then, so a connection the
+ * other side refuses (it is still starting, or does not know this member yet) never carries frames.
  */
 final class LinkConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(LinkConnection.class);
@@ -26,6 +28,8 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
   private volatile Channel channel;
   /** The node at the other end: known from the start when dialing, after its hello when accepting. */
   private PeerLink peer;
+  /** Both hellos exchanged. */
+  private boolean open;
   private boolean flushScheduled;
 
   LinkConnection(PeerLinks links, NodeMetrics metrics, PeerLink peer) {
@@ -40,11 +44,13 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
     channel = ctx.channel();
     if (dialer) {
       ctx.writeAndFlush(links.hello(ctx.alloc()));
-      if (!peer.connected(this)) {
-        ctx.close();
-      }
     }
     ctx.fireChannelActive();
+  }
+
+  /** The accepting side's hello, written at once (it runs on the loop, before any held frame). */
+  void sendHello(ByteBuf hello) {
+    channel.writeAndFlush(hello);
   }
 
   /**
@@ -103,16 +109,26 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
     try {
       LinkFrames.Frame read = LinkFrames.read(frame);
       if (read instanceof LinkFrames.Hello hello) {
-        if (dialer || peer != null) {
+        if (open) {
           throw new LinkFrames.BadFrame("a second hello");
         }
-        peer = links.accepted(hello, this);
-        if (peer == null) {
-          ctx.close();
+        if (dialer) {
+          // The accepting node's answer: the node this side dialled, and it took the connection.
+          if (hello.uid() != peer.uid || !peer.connected(this)) {
+            ctx.close();
+            return;
+          }
+        } else {
+          peer = links.accepted(hello, this);
+          if (peer == null) {
+            ctx.close();
+            return;
+          }
         }
+        open = true;
         return;
       }
-      if (peer == null) {
+      if (!open) {
         throw new LinkFrames.BadFrame("a message before hello");
       }
       links.received(read);
@@ -128,7 +144,7 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (peer != null) {
-      links.closed(peer, this, dialer);
+      links.closed(peer, this, dialer, open);
     }
     ctx.fireChannelInactive();
   }

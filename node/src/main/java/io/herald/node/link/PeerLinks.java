@@ -216,7 +216,12 @@ public final class PeerLinks implements NodeLinks, AutoCloseable {
       return null;
     }
     PeerLink peer = peerFor(member);
-    return peer != null && peer.connected(connection) ? peer : null;
+    if (peer == null) {
+      return null;
+    }
+    // The answer goes before any frame the link holds (connected() queues those behind it).
+    connection.sendHello(hello(ByteBufAllocator.DEFAULT));
+    return peer.connected(connection) ? peer : null;
   }
 
   private static Member currentMember(Cluster cluster, LinkFrames.Hello hello) {
@@ -272,8 +277,9 @@ public final class PeerLinks implements NodeLinks, AutoCloseable {
     }
   }
 
-  void closed(PeerLink peer, LinkConnection connection, boolean dialer) {
-    long since = peer.disconnected(connection);
+  /** A connection to {@code peer} closed; {@code open}: it had carried frames. */
+  void closed(PeerLink peer, LinkConnection connection, boolean dialer, boolean open) {
+    long since = open ? peer.disconnected(connection) : -1;
     if (since >= 0) {
       loops.workers().next().schedule(() -> peer.giveUpIfDownSince(since), settings.giveUpAfter().toNanos(), TimeUnit.NANOSECONDS);
     }

@@ -52,11 +52,13 @@ class K8sManifestsTest {
     Config node = nodeConfig(env);
 
     // Ports: named, and the numbers the node listens on.
-    assertThat(ports).containsKeys("ws", "api", "management", "remoting");
+    assertThat(ports).containsKeys("ws", "api", "management", "remoting", "link");
     assertThat(ports.get("ws")).isEqualTo(node.getInt("herald.http.port"));
     assertThat(ports.get("api")).isEqualTo(node.getInt("herald.api.port"));
     assertThat(ports.get("management")).isEqualTo(node.getInt("pekko.management.http.port"));
     assertThat(ports.get("remoting")).isEqualTo(node.getInt("herald.cluster.port"));
+    // The node link at a fixed port (its default, 0, would be any): the NetworkPolicy names it.
+    assertThat(ports.get("link")).isEqualTo(node.getInt("herald.link.port")).isNotZero();
 
     // Probes: on the management endpoint, by names that exist.
     for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
