@@ -4,62 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.client.Channel;
 import io.herald.client.Socket;
-import io.herald.client.SocketOptions;
 import io.herald.node.HeraldNode;
 import io.herald.node.TestNode;
 import io.herald.protocol.Message;
 import io.herald.protocol.Payload;
 import io.herald.protocol.Reply;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three nodes in one JVM, each a real cluster member with Artery remoting and its own WebSocket port
  * on loopback: messages cross nodes through the topic's owner, once per node, in one order.
  */
-class ClusterFanoutTest {
-  private static List<HeraldNode> nodes;
-  private static HttpClient http;
-  private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
-
-  @BeforeAll
-  static void startCluster() throws Exception {
-    nodes = TestNode.startCluster(3, TestNode.FAST_CLIENTS);
-    http = HttpClient.newHttpClient();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (nodes != null) {
-      for (int i = nodes.size() - 1; i >= 0; i--) {
-        nodes.get(i).close();
-      }
-    }
-  }
-
-  @AfterEach
-  void closeSockets() {
-    sockets.forEach(Socket::close);
-  }
-
-  private Socket connect(HeraldNode node) {
-    Socket socket =
-        new Socket(SocketOptions.builder(TestNode.endpoint(node)).httpClient(http).pushTimeout(Duration.ofSeconds(30)).build());
-    sockets.add(socket);
-    socket.connect().join();
-    return socket;
-  }
+class ClusterFanoutTest extends ThreeNodeCluster {
 
   private static long acknowledgedByDelivery() throws Exception {
     return sum("herald_publish_acks_total{via=\"delivery\"}");

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.client.Channel;
 import io.herald.client.Socket;
-import io.herald.client.SocketOptions;
 import io.herald.node.HeraldNode;
-import io.herald.node.TestNode;
 import io.herald.protocol.Payload;
 import io.herald.protocol.Reply;
 import java.net.http.HttpClient;
@@ -115,10 +113,8 @@ final class TopicTraffic implements AutoCloseable {
   }
 
   private Socket connect(HeraldNode node) {
-    Socket socket =
-        new Socket(SocketOptions.builder(TestNode.endpoint(node)).httpClient(http).pushTimeout(Duration.ofSeconds(30)).build());
+    Socket socket = ThreeNodeCluster.connected(node, http);
     sockets.add(socket);
-    socket.connect().join();
     return socket;
   }
 
