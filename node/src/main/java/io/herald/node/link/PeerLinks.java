@@ -167,14 +167,37 @@ public final class PeerLinks implements NodeLinks, AutoCloseable {
     @Override
     public void tell(NodeFanout.Command message) {
       if (!artery) {
-        WireSerializer serializer = attached.serializer();
-        if (peer.send(LinkFrames.toFanout(ByteBufAllocator.DEFAULT, serializer.manifest(message), serializer.toBinary(message)))) {
+        if (peer.send(encoded(message).frame())) {
           return;
         }
         artery = true;
       }
       fanout.tell(message);
     }
+  }
+
+  /** A message in the wire serializer's form, and a frame of it for one link. */
+  private record Encoded(Object message, String manifest, byte[] bytes) {
+    ByteBuf frame() {
+      return LinkFrames.toFanout(ByteBufAllocator.DEFAULT, manifest, bytes);
+    }
+  }
+
+  /**
+   * The last message this thread encoded: an owner sends one delivery to every interested node in a
+   * row, from one thread, and each link's frame copies the same bytes instead of encoding it again.
+   */
+  private static final ThreadLocal<Encoded> LAST_ENCODED = new ThreadLocal<>();
+
+  private Encoded encoded(Object message) {
+    Encoded last = LAST_ENCODED.get();
+    if (last != null && last.message() == message) {
+      return last;
+    }
+    WireSerializer serializer = attached.serializer();
+    Encoded e = new Encoded(message, serializer.manifest(message), serializer.toBinary(message));
+    LAST_ENCODED.set(e);
+    return e;
   }
 
   @Override
