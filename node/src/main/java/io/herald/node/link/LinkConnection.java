@@ -80,7 +80,7 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     ch.write(frame, ch.voidPromise());
-    metrics.linkMessages.labelValues("sent").inc();
+    metrics.linkSent.inc();
     if (!flushScheduled) {
       // One flush after the writes queued now: a burst of deliveries leaves in one system call.
       flushScheduled = true;
@@ -132,7 +132,7 @@ final class LinkConnection extends ChannelInboundHandlerAdapter {
         throw new LinkFrames.BadFrame("a message before hello");
       }
       links.received(read);
-      metrics.linkMessages.labelValues("received").inc();
+      metrics.linkReceived.inc();
     } catch (RuntimeException e) {
       log.warn("link {} from {}: {}; closing it", peer == null ? "(no hello yet)" : peer.address, ctx.channel().remoteAddress(), e.toString());
       ctx.close();

@@ -65,7 +65,6 @@ public final class PeerLinks implements NodeLinks, AutoCloseable {
 
   /** What the links need of the running node. */
   private record Attached(
-      ActorSystem system,
       Cluster cluster,
       WireSerializer serializer,
       ActorRef<NodeFanout.Command> fanout,
@@ -120,7 +119,7 @@ public final class PeerLinks implements NodeLinks, AutoCloseable {
   /** Starts connecting: from now on frames go to {@code fanout} and to topics' owners through {@code owners}. */
   public void attach(
       ActorSystem system, ActorRef<NodeFanout.Command> fanout, Function<String, RecipientRef<TopicEntity.Command>> owners) {
-    attached = new Attached(system, Cluster.get(system), new WireSerializer((ExtendedActorSystem) system), fanout, owners);
+    attached = new Attached(Cluster.get(system), new WireSerializer((ExtendedActorSystem) system), fanout, owners);
     Adapter.spawn(system, LinkMembership.create(this), LinkMembership.NAME);
   }
 

@@ -1,5 +1,6 @@
 package io.herald.node.metrics;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -64,6 +66,11 @@ public final class NodeMetrics {
   /** Messages on the node links (the hot topic messages between nodes), by direction: sent or received. */
   public final Counter linkMessages =
       Counter.builder().name("herald_link_messages_total").help("Topic messages sent to or received from other nodes on the node links, by direction").labelNames("direction").register(registry);
+
+  /** Its two series, looked up once: they count every message on the links. */
+  public final CounterDataPoint linkSent = linkMessages.labelValues("sent");
+
+  public final CounterDataPoint linkReceived = linkMessages.labelValues("received");
 
   /**
    * Messages the node links lost, by reason: buffer_full (a link down held its limit), gave_up (held by a
@@ -123,11 +130,7 @@ public final class NodeMetrics {
 
   /** Registers the history gauge: bytes the topic histories on this node hold. */
   public void historyFrom(java.util.function.LongSupplier bytes) {
-    GaugeWithCallback.builder()
-        .name("herald_history_bytes")
-        .help("Bytes held by the histories of the topic owners on this node (payloads, events, per-message overhead)")
-        .callback(cb -> cb.call(bytes.getAsLong()))
-        .register(registry);
+    gauge("herald_history_bytes", "Bytes held by the histories of the topic owners on this node (payloads, events, per-message overhead)", () -> bytes.getAsLong());
   }
   /**
    * Seconds from a node making a presence entry (its wall clock) to this node first seeing it in its
@@ -147,25 +150,13 @@ public final class NodeMetrics {
 
   public NodeMetrics() {
     JvmMetrics.builder().register(registry);
-    GaugeWithCallback.builder()
-        .name("herald_topic_entities")
-        .help("Topic owners (sharded entities) living on this node")
-        .callback(cb -> cb.call(topicEntities.get()))
-        .register(registry);
+    gauge("herald_topic_entities", "Topic owners (sharded entities) living on this node", () -> topicEntities.get());
   }
 
   /** Registers the outbound-queue gauges: bytes queued for all sockets and sockets over their bound. */
   public void outboundFrom(Supplier<OutboundQueues> queues) {
-    GaugeWithCallback.builder()
-        .name("herald_outbound_queued_bytes")
-        .help("Bytes written to sockets and not yet sent, all sockets of this node")
-        .callback(cb -> cb.call(queues.get().queuedBytes()))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("herald_outbound_unwritable_sockets")
-        .help("Sockets whose unsent bytes are over the high water mark")
-        .callback(cb -> cb.call(queues.get().unwritableSockets()))
-        .register(registry);
+    gauge("herald_outbound_queued_bytes", "Bytes written to sockets and not yet sent, all sockets of this node", () -> queues.get().queuedBytes());
+    gauge("herald_outbound_unwritable_sockets", "Sockets whose unsent bytes are over the high water mark", () -> queues.get().unwritableSockets());
   }
 
   /** What the outbound queues of a node's sockets hold at one moment. */
@@ -183,34 +174,23 @@ public final class NodeMetrics {
 
   /** Registers the presence gauges: entries this node tracks, topics whose diffs it computes. */
   public void presenceFrom(IntSupplier trackedEntries, IntSupplier listenedTopics) {
-    GaugeWithCallback.builder()
-        .name("herald_presence_entries")
-        .help("Presence entries tracked by this node's sockets (each node replicates its own)")
-        .callback(cb -> cb.call(trackedEntries.getAsInt()))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("herald_presence_topics")
-        .help("Topics with local presence listeners, whose diffs this node computes")
-        .callback(cb -> cb.call(listenedTopics.getAsInt()))
-        .register(registry);
+    gauge("herald_presence_entries", "Presence entries tracked by this node's sockets (each node replicates its own)", () -> trackedEntries.getAsInt());
+    gauge("herald_presence_topics", "Topics with local presence listeners, whose diffs this node computes", () -> listenedTopics.getAsInt());
   }
 
   /** Registers the open-socket gauge (the edge is bound after the metrics exist). */
   /** Node links connected now, from {@code connected}. */
   public void linksFrom(IntSupplier connected) {
-    GaugeWithCallback.builder()
-        .name("herald_links_connected")
-        .help("Links to other nodes connected now")
-        .callback(cb -> cb.call(connected.getAsInt()))
-        .register(registry);
+    gauge("herald_links_connected", "Links to other nodes connected now", () -> connected.getAsInt());
   }
 
   public void socketsFrom(IntSupplier openSockets) {
-    GaugeWithCallback.builder()
-        .name("herald_sockets")
-        .help("Open WebSocket connections")
-        .callback(cb -> cb.call(openSockets.getAsInt()))
-        .register(registry);
+    gauge("herald_sockets", "Open WebSocket connections", () -> openSockets.getAsInt());
+  }
+
+  /** A gauge of one value, read from {@code value} at each scrape. */
+  private void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.ActorSelection;
@@ -279,7 +280,7 @@ public final class NodePublisher extends AbstractBehavior<NodePublisher.Command>
 
   /** The owner's node as now known (null: unknown); a new one is reached by the shard region first. */
   private static void ownerAt(Outbox outbox, Address address) {
-    if (!java.util.Objects.equals(outbox.ownerAddress, address)) {
+    if (!Objects.equals(outbox.ownerAddress, address)) {
       outbox.viaLink = false;
     }
     outbox.ownerAddress = address;
