@@ -160,6 +160,19 @@ public final class TestNode {
 
   /** The topics whose owners (topic entities) live on {@code node} now, from its shard region. */
   public static List<String> localTopicEntities(HeraldNode node) throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    regionState(node).getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
+
+  /** The ids of the topic shards this node's region holds, with or without entities. */
+  public static List<String> localShards(HeraldNode node) throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    regionState(node).getShards().forEach(shard -> ids.add(shard.shardId()));
+    return ids;
+  }
+
+  private static org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState regionState(HeraldNode node) throws Exception {
     org.apache.pekko.actor.typed.ActorSystem<Void> typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(node.system());
     org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
         org.apache.pekko.actor.typed.javadsl.AskPattern
@@ -170,8 +183,6 @@ public final class TestNode {
                 typed.scheduler())
             .toCompletableFuture()
             .get(10, java.util.concurrent.TimeUnit.SECONDS);
-    List<String> ids = new java.util.ArrayList<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
+    return state;
   }
 }

@@ -105,11 +105,13 @@ public final class WarmUp {
   /** Topics the connect phase joins in turn: enough that starting topic entities is warm too. */
   private static final int CONNECT_TOPICS = 500;
   /**
-   * Shards the warm-up's topics fall in when peers own shards: few, so that a starting node, which
-   * has fewer shards than its peers, is given all of them (see {@link WarmUpTopics}); several, so
-   * that the sharding code sees more than one.
+   * Shards the warm-up's topics fall in: few, so that a starting node, which has fewer shards than its
+   * peers, is given all of them (see {@link WarmUpTopics}), and so that the first node of a cluster is
+   * not left holding hundreds of empty shards that the coordinator then moves to each peer that joins,
+   * 20 every 10 s, for minutes (docs/benchmarks.md, "Node 0, one node against three"); several, so that
+   * the sharding code sees more than one.
    */
-  private static final int MAX_SHARDS_BESIDE_PEERS = 8;
+  private static final int MAX_SHARDS = 8;
   /** How long the shard statistics may take, and how often to ask again while regions are missing. */
   private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration STATS_POLL = Duration.ofMillis(200);
@@ -166,12 +168,9 @@ public final class WarmUp {
       return skipped(start);
     }
     Function<String, String> shardOf = topic -> TopicEntity.shardOf(topic, numberOfShards);
-    // With no peer owning shards (a cluster of one, or one starting all at once) the topics may spread:
-    // then the warm-up also runs the allocation of many shards, which a node's first users cause.
-    int maxShards = ownedElsewhere.isEmpty() ? Integer.MAX_VALUE : MAX_SHARDS_BESIDE_PEERS;
     Set<String> shards = new HashSet<>();
-    List<String> fanoutTopics = WarmUpTopics.choose(prefix + "f", topics, ownedElsewhere, shards, maxShards, shardOf);
-    List<String> connectTopics = WarmUpTopics.choose(prefix + "c", CONNECT_TOPICS, ownedElsewhere, shards, maxShards, shardOf);
+    List<String> fanoutTopics = WarmUpTopics.choose(prefix + "f", topics, ownedElsewhere, shards, MAX_SHARDS, shardOf);
+    List<String> connectTopics = WarmUpTopics.choose(prefix + "c", CONNECT_TOPICS, ownedElsewhere, shards, MAX_SHARDS, shardOf);
     ConnectionActor.Dependencies edgeDeps =
         new ConnectionActor.Dependencies(
             deps.routes().after(List.of(new ChannelRoutes.Route(TopicPattern.parse(TOPIC_PREFIX + "*"), new BroadcastHandler()))),
