@@ -178,12 +178,12 @@ public final class NodeMetrics {
     gauge("herald_presence_topics", "Topics with local presence listeners, whose diffs this node computes", () -> listenedTopics.getAsInt());
   }
 
-  /** Registers the open-socket gauge (the edge is bound after the metrics exist). */
-  /** Node links connected now, from {@code connected}. */
+  /** Registers the node-link gauge: links connected now, from {@code connected}. */
   public void linksFrom(IntSupplier connected) {
     gauge("herald_links_connected", "Links to other nodes connected now", () -> connected.getAsInt());
   }
 
+  /** Registers the open-socket gauge (the edge is bound after the metrics exist). */
   public void socketsFrom(IntSupplier openSockets) {
     gauge("herald_sockets", "Open WebSocket connections", () -> openSockets.getAsInt());
   }
